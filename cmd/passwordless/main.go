@@ -1,0 +1,150 @@
+// Command passwordless is a self-hostable passkey server that speaks the
+// Passwordless.dev API.
+//
+// Usage:
+//
+//	passwordless serve [flags]   run the HTTP API
+//	passwordless version         print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/config"
+	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/token"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "passwordless:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: passwordless serve [flags] | passwordless version")
+	}
+	switch args[0] {
+	case "serve":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (want serve or version)", args[0])
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	log.Info("starting", append([]any{"version", version}, cfg.Redacted()...)...)
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	sealer := token.NewSealer(st, nil)
+	appSvc := apps.New(st, sealer, nil)
+	if cfg.Dev {
+		if err := seedDev(ctx, appSvc, stdout); err != nil {
+			return err
+		}
+	}
+	handler := httpapi.New(httpapi.Config{
+		Passkeys:      passkey.New(st, sealer, nil, log),
+		Apps:          appSvc,
+		Store:         st,
+		ManagementKey: cfg.ManagementKey,
+		Version:       version,
+		HSTS:          !cfg.Dev,
+		Log:           log,
+	})
+	return listenAndServe(ctx, cfg.Addr, handler, log)
+}
+
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.IsPostgres() {
+		return nil, errors.New("PASSWORDLESS_DATABASE: the PostgreSQL store is not available in this version; use a SQLite file path")
+	}
+	st, err := sqlite.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite store %s: %w", cfg.Database, err)
+	}
+	return st, nil
+}
+
+func seedDev(ctx context.Context, a *apps.Service, stdout io.Writer) error {
+	if _, err := a.SeedDevApp(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `
+  Development mode: do not use in production.
+  ManagementKey: %s
+  App "%s":  ApiKey: %s
+             ApiSecret: %s
+
+`, config.DevManagementKey, apps.DevAppID, apps.DevPublicKey, apps.DevSecret)
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// listenAndServe runs the server until ctx ends, then lets in-flight
+// requests finish.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "url", "http://"+ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{
+			name:    "defaults need a management key",
+			wantErr: "PASSWORDLESS_MANAGEMENT_KEY is not set",
+		},
+		{
+			name: "dev mode fills the key",
+			args: []string{"--dev"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info"},
+		},
+		{
+			name: "environment",
+			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_DATABASE": "/tmp/x.db", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
+			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info"},
+		},
+		{
+			name: "flags win over environment",
+			args: []string{"--addr", "127.0.0.1:1"},
+			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
+			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info"},
+		},
+		{
+			name:    "short key outside dev",
+			env:     map[string]string{"PASSWORDLESS_MANAGEMENT_KEY": "short"},
+			wantErr: "shorter than 16",
+		},
+		{
+			name:    "bad address",
+			args:    []string{"--dev", "--addr", "nocolon"},
+			wantErr: "not host:port",
+		},
+		{
+			name:    "bad log level",
+			args:    []string{"--dev", "--log-level", "loud"},
+			wantErr: "PASSWORDLESS_LOG_LEVEL",
+		},
+		{
+			name:    "stray argument",
+			args:    []string{"--dev", "extra"},
+			wantErr: "unexpected arguments",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Load(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	c := Config{Addr: "a:1", Database: "postgres://u:secretpw@h/db", ManagementKey: "supersecretvalue123", LogLevel: "info"}
+	s := fmt.Sprint(c.Redacted()...)
+	for _, secret := range []string{"secretpw", "supersecretvalue123"} {
+		if strings.Contains(s, secret) {
+			t.Fatalf("redacted config leaks %q: %s", secret, s)
+		}
+	}
+	if !strings.Contains(s, "postgres://u:***@h/db") {
+		t.Fatalf("redacted database URL missing: %s", s)
+	}
+	if !c.IsPostgres() {
+		t.Fatal("IsPostgres = false")
+	}
+}

@@ -1,0 +1,150 @@
+// Package httpapi is the HTTP transport: routing, the ApiKey / ApiSecret /
+// ManagementKey headers, request decoding, CORS, security headers and the
+// rendering of problems. Handlers decode, call a domain service and
+// encode; the rules live in packages passkey and apps.
+package httpapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
+)
+
+// Config is what the transport needs.
+type Config struct {
+	Passkeys      *passkey.Service
+	Apps          *apps.Service
+	Store         store.Store
+	ManagementKey string
+	Version       string
+	// HSTS adds Strict-Transport-Security to every response.
+	HSTS bool
+	Log  *slog.Logger
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	passkeys      *passkey.Service
+	apps          *apps.Service
+	store         store.Store
+	managementKey [32]byte
+	version       string
+	hsts          bool
+	log           *slog.Logger
+	mux           *http.ServeMux
+}
+
+// New builds the handler with every route registered.
+func New(cfg Config) *Server {
+	s := &Server{
+		passkeys:      cfg.Passkeys,
+		apps:          cfg.Apps,
+		store:         cfg.Store,
+		managementKey: sha256.Sum256([]byte(cfg.ManagementKey)),
+		version:       cfg.Version,
+		hsts:          cfg.HSTS,
+		log:           cfg.Log,
+		mux:           http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP applies the cross-cutting behaviour of every response, then
+// routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self';")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if s.hsts {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	// Every origin may call the API (api-spec.md §1.4); the browser client
+	// needs the header on errors too to read them.
+	h.Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		s.preflight(w, r)
+		return
+	}
+	r.URL.Path = normalizePath(r.URL.Path)
+	rec := &statusRecorder{ResponseWriter: w}
+	s.mux.ServeHTTP(rec, r)
+	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+}
+
+// preflight answers a CORS preflight for any path, before authentication,
+// echoing what the browser asks for.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", r.Header.Get("Access-Control-Request-Method"))
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "7200")
+	h.Add("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// normalizePath makes routes match case-insensitively and tolerate a
+// trailing slash, as the original's routing does. Every path segment we
+// route on (app ids, key ids) is lower case by construction.
+func normalizePath(p string) string {
+	p = strings.ToLower(p)
+	if len(p) > 1 {
+		p = strings.TrimRight(p, "/")
+	}
+	if p == "" {
+		p = "/"
+	}
+	return p
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// checkManagementKey compares the header with the configured key in
+// constant time (hashes make the comparison length-independent).
+func (s *Server) checkManagementKey(r *http.Request) error {
+	v := r.Header.Get("ManagementKey")
+	got := sha256.Sum256([]byte(v))
+	if v == "" || subtle.ConstantTimeCompare(got[:], s.managementKey[:]) != 1 {
+		p := &problem.Problem{
+			Status: http.StatusUnauthorized,
+			Type:   problem.DocsBase + "ManagementKey",
+			Title:  "A valid 'ManagementKey' header is required.",
+			NoCode: true,
+			Header: http.Header{"Www-Authenticate": {"ManagementKey"}},
+		}
+		return p
+	}
+	return nil
+}

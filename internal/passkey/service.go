@@ -1,0 +1,174 @@
+// Package passkey implements the WebAuthn ceremonies and the tokens around
+// them: the public endpoints a browser drives (register/begin|complete,
+// signin/begin|complete) and the backend endpoints that mint and check
+// tokens (register/token, signin/verify, signin/generate-token).
+//
+// Ceremony state travels in sealed session_ tokens, so beginning a ceremony
+// writes nothing. Unlike the original server, a session completes at most
+// once and expires, and a verify token verifies at most once; both rules are
+// enforced by the store, so they hold across instances.
+//
+// Verification is done by github.com/go-webauthn/webauthn. The option
+// objects sent to browsers are built here, field for field as the original
+// server sends them (api-spec.md §6), because the official client passes
+// them to the browser unchanged.
+package passkey
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/token"
+)
+
+const (
+	// ceremonyTimeout is the hint sent to browsers (milliseconds).
+	ceremonyTimeout = 60000
+	// sessionTTL bounds how long a begun ceremony can be completed. It is
+	// well above the browser timeout so slow users are not cut off.
+	sessionTTL = 5 * time.Minute
+	// registerVerifyTTL is the lifetime of the verify token minted by
+	// /register/complete.
+	registerVerifyTTL = 120 * time.Second
+	// defaultRegisterTokenTTL applies when /register/token has no expiresAt.
+	defaultRegisterTokenTTL = 120 * time.Second
+)
+
+// Service runs ceremonies for one server; it is safe for concurrent use.
+type Service struct {
+	store  store.Store
+	tokens *token.Sealer
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New returns a Service. now may be nil (time.Now).
+func New(st store.Store, tokens *token.Sealer, now func() time.Time, log *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{store: st, tokens: tokens, now: now, log: log}
+}
+
+// Client describes the browser request that completes a ceremony; it ends
+// up in the stored credential and the verify token.
+type Client struct {
+	UserAgent string
+	// Country is the CF-IPCountry header ("" when absent).
+	Country string
+}
+
+// TokenResponse is the body of every endpoint that returns one token.
+type TokenResponse struct {
+	Token string `json:"token"`
+}
+
+// requireOrigin implements the original server's first check on every
+// public endpoint.
+func requireOrigin(origin string) error {
+	if strings.TrimSpace(origin) == "" {
+		return problem.BadRequest("", "Origin is required.")
+	}
+	return nil
+}
+
+// normalizeOrigin reduces an origin to scheme://host[:port] (default ports
+// dropped, lower case) when it parses as a URL with a host, so that a page
+// URL such as https://example.com/login/ matches the browser's origin.
+// Other values (android:apk-key-hash:...) are returned unchanged.
+func normalizeOrigin(origin string) string {
+	u, err := url.Parse(strings.TrimSpace(origin))
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return origin
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host
+}
+
+// rpIDFor returns the relying-party id of a request: the RPID sent by the
+// client, or the origin's host when it sent none.
+func rpIDFor(rpid, origin string) string {
+	if rpid = strings.TrimSpace(rpid); rpid != "" {
+		return rpid
+	}
+	if u, err := url.Parse(origin); err == nil {
+		return u.Hostname()
+	}
+	return ""
+}
+
+// HashAlias returns the stored form of an alias: base64(SHA-256(appID +
+// alias)), exactly as the original server computes it so data stays
+// portable.
+func HashAlias(appID, alias string) string {
+	sum := sha256.Sum256([]byte(appID + alias))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// expired returns the 403 expired_token problem for something that expired
+// at exp, or nil if it has not.
+func (s *Service) expired(exp time.Time) error {
+	now := s.now()
+	if !exp.Before(now) {
+		return nil
+	}
+	return problem.New(403, "expired_token", fmt.Sprintf("The token expired %s ago.", Humanize(now.Sub(exp))))
+}
+
+// Humanize renders a duration with one unit of precision, the way the
+// original server's error titles do ("10 seconds", "1 minute", "3 days").
+func Humanize(d time.Duration) string {
+	units := []struct {
+		size time.Duration
+		name string
+	}{
+		{7 * 24 * time.Hour, "week"},
+		{24 * time.Hour, "day"},
+		{time.Hour, "hour"},
+		{time.Minute, "minute"},
+		{time.Second, "second"},
+		{time.Millisecond, "millisecond"},
+	}
+	for _, u := range units {
+		if n := int64(d / u.size); n >= 1 {
+			if n == 1 {
+				return "1 " + u.name
+			}
+			return fmt.Sprintf("%d %ss", n, u.name)
+		}
+	}
+	return "no time"
+}
+
+// internal wraps an unexpected store failure.
+func internal(op string, err error) error {
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		return err
+	}
+	return problem.Internal(fmt.Errorf("%s: %w", op, err))
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,382 @@
+package passkey
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/google/uuid"
+
+	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/token"
+	"github.com/passwordless-oss/server/internal/useragent"
+	"github.com/passwordless-oss/server/internal/wire"
+)
+
+// Sign-in purposes that exist in every app (api-spec.md §8).
+const (
+	PurposeSignIn = "sign-in"
+	PurposeStepUp = "step-up"
+)
+
+// presetTTL is the verify-token lifetime of the preset purposes.
+const presetTTL = 120 * time.Second
+
+// SigninBeginRequest is the body of POST /signin/begin.
+type SigninBeginRequest struct {
+	UserID  wire.String  `json:"userId"`
+	Alias   wire.String  `json:"alias"`
+	Purpose *wire.String `json:"purpose"`
+	Origin  wire.String  `json:"origin"`
+	RPID    wire.String  `json:"rpid"`
+}
+
+// authConfig is the resolved authentication configuration of a purpose.
+type authConfig struct {
+	Purpose          string
+	UserVerification string
+	TTL              time.Duration
+	Hints            []string
+}
+
+// resolvePurpose returns the configuration for a purpose. Until stored
+// configurations exist, every purpose other than step-up uses the sign-in
+// preset, as the original server does for unknown purposes.
+func resolvePurpose(purpose string) authConfig {
+	if purpose == PurposeStepUp {
+		return authConfig{Purpose: PurposeStepUp, UserVerification: "preferred", TTL: presetTTL}
+	}
+	return authConfig{Purpose: PurposeSignIn, UserVerification: "preferred", TTL: presetTTL}
+}
+
+// SigninBegin implements POST /signin/begin.
+func (s *Service) SigninBegin(ctx context.Context, app store.App, req SigninBeginRequest) (SessionResponse[AssertionOptions], error) {
+	var none SessionResponse[AssertionOptions]
+	if err := requireOrigin(string(req.Origin)); err != nil {
+		return none, err
+	}
+	userID, err := s.signinUser(ctx, app.ID, string(req.UserID), string(req.Alias))
+	if err != nil {
+		return none, err
+	}
+	allowed := []Descriptor{}
+	var allowedIDs [][]byte
+	if userID != "" {
+		creds, err := s.store.ListCredentials(ctx, app.ID, userID)
+		if err != nil {
+			return none, internal("list credentials", err)
+		}
+		for _, c := range creds {
+			allowed = append(allowed, descriptor(c.ID, c.Transports))
+			allowedIDs = append(allowedIDs, c.ID)
+		}
+	}
+	// An explicit null or "" purpose crashed the original; we treat it as
+	// absent.
+	cfg := resolvePurpose(req.Purpose.String())
+	rpID := rpIDFor(string(req.RPID), string(req.Origin))
+	opts := AssertionOptions{
+		Challenge:        newChallenge(),
+		Timeout:          ceremonyTimeout,
+		RPID:             rpID,
+		AllowCredentials: allowed,
+		UserVerification: cfg.UserVerification,
+		Hints:            append([]string{}, cfg.Hints...),
+	}
+	sess := sessionPayload{
+		ID:               uuid.NewString(),
+		Ceremony:         ceremonySignin,
+		ExpiresAt:        s.now().Add(sessionTTL).UTC(),
+		Challenge:        opts.Challenge,
+		RPID:             rpID,
+		UserVerification: cfg.UserVerification,
+		AllowedIDs:       allowedIDs,
+		Purpose:          cfg.Purpose,
+	}
+	tok, err := s.tokens.Seal(ctx, app.ID, token.Session, sess)
+	if err != nil {
+		return none, internal("seal session", err)
+	}
+	return SessionResponse[AssertionOptions]{Data: opts, Session: tok}, nil
+}
+
+// signinUser resolves the user a sign-in is for: the userId if given, else
+// the alias owner, else nobody (discoverable sign-in). An unknown alias is
+// not an error; it yields an empty allow list.
+func (s *Service) signinUser(ctx context.Context, appID, userID, alias string) (string, error) {
+	if userID != "" || alias == "" {
+		return userID, nil
+	}
+	owner, err := s.store.AliasOwner(ctx, appID, HashAlias(appID, alias))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", internal("alias owner", err)
+	}
+	return owner, nil
+}
+
+// SigninCompleteRequest is the body of POST /signin/complete.
+type SigninCompleteRequest struct {
+	Session  *wire.String    `json:"session"`
+	Response json.RawMessage `json:"response"`
+	Origin   wire.String     `json:"origin"`
+	RPID     wire.String     `json:"rpid"`
+}
+
+// SigninComplete implements POST /signin/complete.
+func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninCompleteRequest, client Client) (TokenResponse, error) {
+	if err := requireOrigin(string(req.Origin)); err != nil {
+		return TokenResponse{}, err
+	}
+	sess, err := s.openSession(ctx, app.ID, req.Session, ceremonySignin)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	fail := func(err error) error {
+		return problem.BadRequest("signin_complete_error", webauthnMessage(err)).WithCause(err)
+	}
+	if len(req.Response) == 0 {
+		return TokenResponse{}, fail(errors.New("response is missing"))
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Response)
+	if err != nil {
+		return TokenResponse{}, fail(err)
+	}
+	cred, err := s.store.GetCredential(ctx, app.ID, parsed.RawID)
+	if errors.Is(err, store.ErrNotFound) {
+		p := problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
+		p.Extra = map[string]any{"credentialId": parsed.ID}
+		return TokenResponse{}, p
+	}
+	if err != nil {
+		return TokenResponse{}, internal("get credential", err)
+	}
+	newCount, err := verifyAssertion(sess, string(req.Origin), cred, parsed)
+	if err != nil {
+		return TokenResponse{}, fail(err)
+	}
+	if err := s.store.ConsumeOnce(ctx, app.ID, sess.ID, sess.ExpiresAt); err != nil {
+		return TokenResponse{}, sessionUsed(err)
+	}
+	use := store.CredentialUse{
+		SignCount:  newCount,
+		LastUsedAt: s.now().UTC(),
+		Device:     useragent.Device(client.UserAgent),
+		Country:    client.Country,
+	}
+	switch err := s.store.RecordCredentialUse(ctx, app.ID, cred.ID, use); {
+	case errors.Is(err, store.ErrCounterRegression):
+		return TokenResponse{}, problem.BadRequest("signin_complete_error", "SignCount must be greater than the current SignatureCounter")
+	case errors.Is(err, store.ErrNotFound):
+		return TokenResponse{}, problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
+	case err != nil:
+		return TokenResponse{}, internal("record credential use", err)
+	}
+	cfg := resolvePurpose(sess.Purpose)
+	return s.mintVerify(ctx, app.ID, verifyPayload{
+		Type:         "passkey_signin",
+		UserID:       cred.UserID,
+		RPID:         ptr(string(req.RPID)),
+		Origin:       ptr(string(req.Origin)),
+		Device:       ptr(use.Device),
+		Country:      ptr(use.Country),
+		Nickname:     ptr(cred.Nickname),
+		CredentialID: cred.ID,
+		Purpose:      ptr(cfg.Purpose),
+	}, cfg.TTL)
+}
+
+// verifyAssertion runs the WebAuthn assertion checks and the counter rule,
+// returning the authenticator's new signature counter.
+func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, parsed *protocol.ParsedCredentialAssertionData) (uint32, error) {
+	wa, err := newRelyingParty(sess.RPID, origin)
+	if err != nil {
+		return 0, err
+	}
+	user := webauthnUser{id: cred.UserHandle, creds: []webauthn.Credential{{
+		ID:                cred.ID,
+		PublicKey:         cred.PublicKey,
+		AttestationFormat: cred.AttestationFmt,
+		Flags:             webauthn.CredentialFlags{BackupEligible: cred.BackupEligible, BackupState: cred.BackupState},
+		Authenticator:     webauthn.Authenticator{AAGUID: cred.AAGUID, SignCount: cred.SignCount},
+	}}}
+	// The browser client sends no userHandle, so the session cannot name
+	// the user; the credential found by id does.
+	data := webauthn.SessionData{
+		Challenge:            sess.Challenge,
+		RelyingPartyID:       sess.RPID,
+		UserID:               cred.UserHandle,
+		AllowedCredentialIDs: sess.AllowedIDs,
+		UserVerification:     protocol.UserVerificationRequirement(sess.UserVerification),
+	}
+	if len(data.AllowedCredentialIDs) > 0 && !containsID(data.AllowedCredentialIDs, cred.ID) {
+		return 0, protocol.ErrBadRequest.WithDetails("Credential ID not in allowed credentials")
+	}
+	// Only the allowed id that belongs to this credential matters to the
+	// library's ownership check, which would otherwise reject lists that
+	// name several users' credentials (alias sign-in never does, but a
+	// stale list might).
+	if len(data.AllowedCredentialIDs) > 0 {
+		data.AllowedCredentialIDs = [][]byte{cred.ID}
+	}
+	got, err := wa.ValidateLogin(user, data, parsed)
+	if err != nil {
+		return 0, err
+	}
+	n := got.Authenticator.SignCount
+	if n != 0 && n <= cred.SignCount {
+		return 0, protocol.ErrBadRequest.WithDetails("SignCount must be greater than the current SignatureCounter")
+	}
+	return n, nil
+}
+
+func containsID(ids [][]byte, id []byte) bool {
+	for _, x := range ids {
+		if bytes.Equal(x, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyPayload is the content of a verify_ token.
+type verifyPayload struct {
+	ID           string    `json:"id"`
+	ExpiresAt    time.Time `json:"exp"`
+	Timestamp    time.Time `json:"ts"`
+	Type         string    `json:"typ"`
+	UserID       string    `json:"uid"`
+	RPID         *string   `json:"rp,omitempty"`
+	Origin       *string   `json:"o,omitempty"`
+	Device       *string   `json:"d,omitempty"`
+	Country      *string   `json:"c,omitempty"`
+	Nickname     *string   `json:"n,omitempty"`
+	CredentialID []byte    `json:"cid,omitempty"`
+	Purpose      *string   `json:"p,omitempty"`
+}
+
+func (s *Service) mintVerify(ctx context.Context, appID string, p verifyPayload, ttl time.Duration) (TokenResponse, error) {
+	now := s.now().UTC()
+	p.ID = uuid.NewString()
+	p.Timestamp = now
+	p.ExpiresAt = now.Add(ttl)
+	tok, err := s.tokens.Seal(ctx, appID, token.Verify, p)
+	if err != nil {
+		return TokenResponse{}, internal("seal verify token", err)
+	}
+	return TokenResponse{Token: tok}, nil
+}
+
+// VerifyRequest is the body of POST /signin/verify.
+type VerifyRequest struct {
+	Token *wire.String `json:"token"`
+}
+
+// VerifiedUser is the body returned by POST /signin/verify; every member is
+// always present, null when it does not apply.
+type VerifiedUser struct {
+	UserID       string  `json:"userId"`
+	Timestamp    string  `json:"timestamp"`
+	RPID         *string `json:"rpId"`
+	Origin       *string `json:"origin"`
+	Success      bool    `json:"success"`
+	Device       *string `json:"device"`
+	Country      *string `json:"country"`
+	Nickname     *string `json:"nickname"`
+	CredentialID *string `json:"credentialId"`
+	Purpose      *string `json:"purpose"`
+	ExpiresAt    string  `json:"expiresAt"`
+	TokenID      string  `json:"tokenId"`
+	Type         string  `json:"type"`
+}
+
+// Verify implements POST /signin/verify. Unlike the original server a
+// token verifies only once.
+func (s *Service) Verify(ctx context.Context, app store.App, req VerifyRequest) (VerifiedUser, error) {
+	var p verifyPayload
+	if err := s.tokens.Open(ctx, app.ID, token.Verify, (*string)(req.Token), &p); err != nil {
+		return VerifiedUser{}, err
+	}
+	if err := s.expired(p.ExpiresAt); err != nil {
+		return VerifiedUser{}, err
+	}
+	if err := s.store.ConsumeOnce(ctx, app.ID, p.ID, p.ExpiresAt); err != nil {
+		if errors.Is(err, store.ErrAlreadyUsed) {
+			return VerifiedUser{}, problem.BadRequest("invalid_token", "The token has already been used.")
+		}
+		return VerifiedUser{}, internal("consume verify token", err)
+	}
+	v := VerifiedUser{
+		UserID:    p.UserID,
+		Timestamp: wire.FormatZ(p.Timestamp),
+		RPID:      p.RPID,
+		Origin:    p.Origin,
+		Success:   true,
+		Device:    p.Device,
+		Country:   p.Country,
+		Nickname:  p.Nickname,
+		Purpose:   p.Purpose,
+		ExpiresAt: wire.FormatZ(p.ExpiresAt),
+		TokenID:   p.ID,
+		Type:      p.Type,
+	}
+	if p.CredentialID != nil {
+		v.CredentialID = ptr(base64.StdEncoding.EncodeToString(p.CredentialID))
+	}
+	return v, nil
+}
+
+// GenerateTokenRequest is the body of POST /signin/generate-token.
+type GenerateTokenRequest struct {
+	UserID     wire.String  `json:"userId"`
+	TimeToLive *wire.Int    `json:"timeToLive"`
+	Purpose    *wire.String `json:"purpose"`
+	Origin     *wire.String `json:"origin"`
+	RPID       *wire.String `json:"rpid"`
+}
+
+const (
+	defaultGeneratedTTL = 120
+	maxTokenTTL         = 604800 // 7 days, in seconds
+)
+
+// GenerateToken implements POST /signin/generate-token.
+func (s *Service) GenerateToken(ctx context.Context, app store.App, req GenerateTokenRequest) (TokenResponse, error) {
+	errs := map[string][]string{}
+	if req.UserID == "" {
+		errs["userId"] = []string{"The UserId field is required."}
+	}
+	ttl := int64(defaultGeneratedTTL)
+	if req.TimeToLive != nil {
+		ttl = int64(*req.TimeToLive)
+	}
+	if ttl < 1 || ttl > maxTokenTTL {
+		errs["timeToLive"] = []string{"The field TimeToLive must be between 1 and 604800."}
+	}
+	if len(errs) > 0 {
+		return TokenResponse{}, problem.Validation(errs)
+	}
+	if !app.Features.GenerateSignInTokenEnabled {
+		return TokenResponse{}, problem.New(http.StatusForbidden, "", "The 'POST /signin/generate-token' endpoint is disabled")
+	}
+	purpose := PurposeSignIn
+	if p := req.Purpose.String(); p != "" {
+		purpose = p
+	}
+	return s.mintVerify(ctx, app.ID, verifyPayload{
+		Type:    "generated_signin",
+		UserID:  string(req.UserID),
+		RPID:    (*string)(req.RPID),
+		Origin:  (*string)(req.Origin),
+		Purpose: ptr(purpose),
+	}, time.Duration(ttl)*time.Second)
+}
