@@ -228,11 +228,13 @@ func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, 
 	if len(data.AllowedCredentialIDs) > 0 {
 		data.AllowedCredentialIDs = [][]byte{cred.ID}
 	}
-	got, err := wa.ValidateLogin(user, data, parsed)
-	if err != nil {
+	if _, err := wa.ValidateLogin(user, data, parsed); err != nil {
 		return 0, err
 	}
-	n := got.Authenticator.SignCount
+	// The counter rule is ours (api-spec.md §6.4): 0 means the authenticator
+	// keeps no counter and is always accepted; otherwise it must grow. The
+	// store applies the same rule atomically against concurrent sign-ins.
+	n := parsed.Response.AuthenticatorData.Counter
 	if n != 0 && n <= cred.SignCount {
 		return 0, protocol.ErrBadRequest.WithDetails("SignCount must be greater than the current SignatureCounter")
 	}

@@ -194,7 +194,9 @@ type Store interface {
 	ListCredentials(ctx context.Context, appID, userID string) ([]Credential, error)
 	// RecordCredentialUse applies a successful sign-in. The update is
 	// conditional: when use.SignCount is non-zero it must be greater than the
-	// stored counter, else ErrCounterRegression and nothing changes.
+	// stored counter, else ErrCounterRegression and nothing changes. A
+	// reported 0 never lowers the stored counter, so a later lower non-zero
+	// counter is still caught.
 	// ErrNotFound if the credential is gone.
 	RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use CredentialUse) error
 	// CountUsers returns the number of distinct user ids owning credentials.

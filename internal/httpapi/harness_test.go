@@ -1,0 +1,236 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/token"
+)
+
+const (
+	testManagementKey = "test-management-key-0123456789"
+	testOrigin        = "https://example.com"
+	testRPID          = "example.com"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a server on a fresh SQLite database with one app.
+type env struct {
+	t      *testing.T
+	url    string
+	store  store.Store
+	clock  *clock
+	app    apps.CreateResponse
+	appID  string
+	client *http.Client
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{t: time.Now().UTC()}
+	sealer := token.NewSealer(st, clk.Now)
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{
+		Passkeys:      passkey.New(st, sealer, clk.Now, nil),
+		Apps:          apps.New(st, sealer, clk.Now),
+		Store:         st,
+		ManagementKey: testManagementKey,
+		Version:       "test",
+	}))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL, store: st, clock: clk, client: srv.Client()}
+	e.appID, e.app = e.createApp("testapp")
+	return e
+}
+
+func (e *env) createApp(id string) (string, apps.CreateResponse) {
+	e.t.Helper()
+	var res apps.CreateResponse
+	r := e.do("POST", "/admin/apps/"+id+"/create", mgmt(), map[string]any{"adminEmail": "admin@example.com"})
+	r.want(200).decode(&res)
+	return id, res
+}
+
+// headers for each scheme.
+func mgmt() http.Header { return http.Header{"ManagementKey": {testManagementKey}} }
+func (e *env) public() http.Header {
+	return http.Header{"ApiKey": {e.app.APIKey1}}
+}
+func (e *env) secret() http.Header {
+	return http.Header{"ApiSecret": {e.app.APISecret1}}
+}
+
+// response is a captured HTTP response.
+type response struct {
+	t      *testing.T
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends body (nil: none; []byte or string: raw; else JSON) with hdr.
+func (e *env) do(method, path string, hdr http.Header, body any) *response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, vs := range hdr {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	if body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &response{t: e.t, status: res.StatusCode, header: res.Header, body: b}
+}
+
+func (r *response) want(status int) *response {
+	r.t.Helper()
+	if r.status != status {
+		r.t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+func (r *response) decode(v any) *response {
+	r.t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		r.t.Fatalf("decode %s: %v", r.body, err)
+	}
+	return r
+}
+
+func (r *response) json() map[string]any {
+	r.t.Helper()
+	var m map[string]any
+	r.decode(&m)
+	return m
+}
+
+// wantProblem checks a problem document's status, content type and
+// members.
+func (r *response) wantProblem(status int, members map[string]any) map[string]any {
+	r.t.Helper()
+	r.want(status)
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		r.t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	if r.header.Get("Access-Control-Allow-Origin") != "*" {
+		r.t.Fatalf("problem without Access-Control-Allow-Origin")
+	}
+	m := r.json()
+	if m["status"] != float64(status) {
+		r.t.Fatalf("status member %v, want %d", m["status"], status)
+	}
+	for k, want := range members {
+		if got := m[k]; got != want {
+			r.t.Fatalf("%s = %#v, want %#v (body %s)", k, got, want, r.body)
+		}
+	}
+	return m
+}
+
+func (e *env) token(path string, hdr http.Header, body any) string {
+	e.t.Helper()
+	var res struct{ Token string }
+	e.do("POST", path, hdr, body).want(200).decode(&res)
+	return res.Token
+}
+
+// ceremony bodies as the official browser client sends them.
+func clientBody(extra map[string]any) map[string]any {
+	m := map[string]any{"RPID": testRPID, "Origin": testOrigin}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+type beginResponse struct {
+	Data    json.RawMessage `json:"data"`
+	Session string          `json:"session"`
+}
+
+// register runs register/token, begin and complete with the
+// authenticator and returns the verify token.
+func (e *env) register(a *softauthn.Authenticator, tokenBody map[string]any, opts ...softauthn.CreateOption) (verify string, cred *softauthn.Credential) {
+	e.t.Helper()
+	regToken := e.token("/register/token", e.secret(), tokenBody)
+	var begin beginResponse
+	e.do("POST", "/register/begin", e.public(), clientBody(map[string]any{"token": regToken})).want(200).decode(&begin)
+	resp, cred, err := a.Create(begin.Data, testOrigin, opts...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	verify = e.token("/register/complete", e.public(), clientBody(map[string]any{
+		"session": begin.Session, "response": json.RawMessage(resp), "nickname": "laptop",
+	}))
+	return verify, cred
+}
+
+// signinBody returns the complete body of a sign-in begun with beginBody.
+func (e *env) signinBody(a *softauthn.Authenticator, beginBody map[string]any, opts ...softauthn.GetOption) map[string]any {
+	e.t.Helper()
+	var begin beginResponse
+	e.do("POST", "/signin/begin", e.public(), clientBody(beginBody)).want(200).decode(&begin)
+	resp, err := a.Get(begin.Data, testOrigin, opts...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return clientBody(map[string]any{"session": begin.Session, "response": json.RawMessage(resp)})
+}
+
+func (e *env) verify(tok string) map[string]any {
+	e.t.Helper()
+	return e.do("POST", "/signin/verify", e.secret(), map[string]any{"token": tok}).want(200).json()
+}

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/passwordless-oss/server/internal/store"
+)
+
+const credentialColumns = `app_id, credential_id, user_id, user_handle, public_key, sign_count,
+	attestation_fmt, aaguid, created_at, last_used_at, rp_id, origin, country, device,
+	nickname, backup_eligible, backup_state, discoverable, transports`
+
+// AddCredential stores the credential and, if aliases is not empty,
+// replaces the user's aliases, all in one transaction.
+func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insertCredential(ctx, tx, c); err != nil {
+			return err
+		}
+		if len(aliases) == 0 {
+			return nil
+		}
+		return replaceAliases(ctx, tx, c.AppID, c.UserID, aliases)
+	})
+}
+
+func insertCredential(ctx context.Context, tx *sql.Tx, c store.Credential) error {
+	n, err := execAffected(ctx, tx, `INSERT INTO credentials (`+credentialColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		c.AppID, nonNilBytes(c.ID), c.UserID, nonNilBytes(c.UserHandle), nonNilBytes(c.PublicKey),
+		int64(c.SignCount), c.AttestationFmt, nullIfEmptyBytes(c.AAGUID),
+		encTime(c.CreatedAt), encTime(c.LastUsedAt), c.RPID, c.Origin, c.Country, c.Device,
+		c.Nickname, c.BackupEligible, c.BackupState, encBoolPtr(c.Discoverable), encStrings(c.Transports))
+	if err != nil {
+		return fmt.Errorf("sqlite: add credential of app %q: %w", c.AppID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: add credential of app %q: %w", c.AppID, store.ErrConflict)
+	}
+	return nil
+}
+
+// GetCredential returns one credential of the app.
+func (s *Store) GetCredential(ctx context.Context, appID string, credentialID []byte) (store.Credential, error) {
+	row := s.read.QueryRowContext(ctx, `SELECT `+credentialColumns+` FROM credentials
+		WHERE app_id = ? AND credential_id = ?`, appID, nonNilBytes(credentialID))
+	c, err := scanCredential(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Credential{}, fmt.Errorf("sqlite: get credential of app %q: %w", appID, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Credential{}, fmt.Errorf("sqlite: get credential of app %q: %w", appID, err)
+	}
+	return c, nil
+}
+
+// ListCredentials returns the user's credentials, oldest first.
+func (s *Store) ListCredentials(ctx context.Context, appID, userID string) ([]store.Credential, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+credentialColumns+` FROM credentials
+		WHERE app_id = ? AND user_id = ? ORDER BY created_at, credential_id`, appID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list credentials of app %q: %w", appID, err)
+	}
+	defer rows.Close()
+	var list []store.Credential
+	for rows.Next() {
+		c, err := scanCredential(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list credentials of app %q: %w", appID, err)
+		}
+		list = append(list, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list credentials of app %q: %w", appID, err)
+	}
+	return list, nil
+}
+
+func scanCredential(row rowScanner) (store.Credential, error) {
+	var (
+		c                   store.Credential
+		signCount           int64
+		createdAt, lastUsed int64
+		discoverable        sql.NullBool
+		transports          string
+	)
+	err := row.Scan(&c.AppID, &c.ID, &c.UserID, &c.UserHandle, &c.PublicKey, &signCount,
+		&c.AttestationFmt, &c.AAGUID, &createdAt, &lastUsed, &c.RPID, &c.Origin, &c.Country, &c.Device,
+		&c.Nickname, &c.BackupEligible, &c.BackupState, &discoverable, &transports)
+	if err != nil {
+		return store.Credential{}, err
+	}
+	if c.Transports, err = decStrings(transports); err != nil {
+		return store.Credential{}, err
+	}
+	c.SignCount = uint32(signCount)
+	c.CreatedAt = decTime(createdAt)
+	c.LastUsedAt = decTime(lastUsed)
+	c.Discoverable = decBoolPtr(discoverable)
+	return c, nil
+}
+
+// RecordCredentialUse applies a sign-in with one conditional UPDATE, so two
+// concurrent sign-ins cannot both pass the counter check. A reported
+// counter of 0 (authenticator without a counter) is accepted but never
+// lowers the stored value: otherwise one zero would re-open the window for
+// counters an earlier sign-in already used.
+func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse) error {
+	id := nonNilBytes(credentialID)
+	newCount := int64(use.SignCount)
+	n, err := execAffected(ctx, s.write, `UPDATE credentials SET
+		sign_count = max(sign_count, ?1), last_used_at = ?2, device = ?3, country = ?4
+		WHERE app_id = ?5 AND credential_id = ?6 AND (?1 = 0 OR sign_count < ?1)`,
+		newCount, encTime(use.LastUsedAt), use.Device, use.Country, appID, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return s.whyNoUse(ctx, appID, id)
+}
+
+// whyNoUse tells a missing credential from a counter regression after the
+// conditional update matched no row.
+func (s *Store) whyNoUse(ctx context.Context, appID string, id []byte) error {
+	var one int
+	err := s.read.QueryRowContext(ctx,
+		`SELECT 1 FROM credentials WHERE app_id = ? AND credential_id = ?`, appID, id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, err)
+	default:
+		return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, store.ErrCounterRegression)
+	}
+}
+
+// CountUsers counts the distinct users owning credentials in the app.
+func (s *Store) CountUsers(ctx context.Context, appID string) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx,
+		`SELECT COUNT(DISTINCT user_id) FROM credentials WHERE app_id = ?`, appID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count users of app %q: %w", appID, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,171 @@
+// Package sqlite implements store.Store on an embedded SQLite database
+// (modernc.org/sqlite, pure Go).
+//
+// SQLite allows one writer at a time. To avoid "database is locked" errors
+// under concurrent load, the Store keeps two connection pools on the same
+// file: a write pool limited to a single connection, whose transactions
+// start with BEGIN IMMEDIATE, and a read pool of several query-only
+// connections. In WAL mode readers never block the writer or each other, so
+// reads proceed in parallel while writes queue in database/sql instead of
+// failing inside SQLite. busy_timeout covers the remaining case of several
+// processes sharing one file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/passwordless-oss/server/internal/store"
+)
+
+// Store is a store.Store backed by one SQLite file.
+type Store struct {
+	write *sql.DB // exactly one connection: SQLite's single writer
+	read  *sql.DB // query-only connections for concurrent reads
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Pragmas applied to every connection.
+//
+// synchronous=FULL: in WAL mode NORMAL may lose the last transactions on a
+// power failure. A registration acknowledged to the client must not vanish
+// (the user would hold a passkey the server no longer knows), so every
+// commit is synced to disk at the cost of some write latency.
+var commonPragmas = []string{
+	"busy_timeout(5000)",
+	"foreign_keys(1)",
+	"synchronous(FULL)",
+}
+
+// Open opens or creates the database file at path, brings its schema up to
+// date and returns a ready Store.
+func Open(ctx context.Context, path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: resolve path: %w", err)
+	}
+	write, err := openWritePool(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := openReadPool(ctx, abs)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	return &Store{write: write, read: read}, nil
+}
+
+func openWritePool(ctx context.Context, path string) (*sql.DB, error) {
+	params := url.Values{}
+	params.Set("_txlock", "immediate")
+	params["_pragma"] = append([]string{"journal_mode(WAL)"}, commonPragmas...)
+	db, err := sql.Open("sqlite", dsn(path, params))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open write pool: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	// Keep the connection open: reopening re-runs the pragmas and would
+	// drop SQLite's page cache.
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func openReadPool(ctx context.Context, path string) (*sql.DB, error) {
+	params := url.Values{}
+	// query_only makes an accidental write through this pool fail loudly
+	// instead of competing with the write pool for the lock.
+	params["_pragma"] = append([]string{"query_only(1)"}, commonPragmas...)
+	db, err := sql.Open("sqlite", dsn(path, params))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open read pool: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn builds a "file:" URI so that any character in the path is escaped
+// and cannot be mistaken for the start of the parameter list.
+func dsn(path string, params url.Values) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path), RawQuery: params.Encode()}
+	return u.String()
+}
+
+// Ping checks that both pools can reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools. The writer goes last so that its final close
+// can checkpoint the WAL into the main file.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE through the DSN's
+// _txlock) and commits if fn returns nil, else rolls back. fn must only use
+// tx: the write pool has a single connection, so touching s.write inside fn
+// would deadlock.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// execAffected runs a statement and returns how many rows it changed.
+func execAffected(ctx context.Context, e execer, query string, args ...any) (int64, error) {
+	res, err := e.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// execer is satisfied by *sql.DB and *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// rowScanner is satisfied by *sql.Row and *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}

@@ -1,0 +1,220 @@
+// Package storetest is the conformance suite for store.Store backends.
+//
+// A backend's test calls Run with a function that returns a fresh, empty
+// store for each subtest and arranges (with t.Cleanup) for it to be closed.
+//
+// Beyond the interface's doc comments the suite pins down these details:
+//   - times round-trip with at least microsecond precision (the suite only
+//     uses microsecond values) and compare with time.Time.Equal;
+//   - nil and empty slices (scopes, transports, byte fields, list results)
+//     are interchangeable;
+//   - RecordCredentialUse with a zero counter is accepted but never lowers
+//     the stored counter;
+//   - ListAliases orders by the bytes of the hash (use a binary collation);
+//   - DeleteApp of an unknown app changes nothing.
+package storetest
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/store"
+)
+
+// Run runs the whole suite. Each subtest calls open once.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Apps", func(t *testing.T) { runCases(t, open, appCases) })
+	t.Run("Features", func(t *testing.T) { runCases(t, open, featureCases) })
+	t.Run("Deletion", func(t *testing.T) { runCases(t, open, deletionCases) })
+	t.Run("APIKeys", func(t *testing.T) { runCases(t, open, apiKeyCases) })
+	t.Run("TokenKeys", func(t *testing.T) { runCases(t, open, tokenKeyCases) })
+	t.Run("ConsumeOnce", func(t *testing.T) { runCases(t, open, consumeCases) })
+	t.Run("Credentials", func(t *testing.T) { runCases(t, open, credentialCases) })
+	t.Run("CredentialUse", func(t *testing.T) { runCases(t, open, credentialUseCases) })
+	t.Run("Aliases", func(t *testing.T) { runCases(t, open, aliasCases) })
+	t.Run("Isolation", func(t *testing.T) { runCases(t, open, isolationCases) })
+}
+
+// testCase is one subtest; run gets a fresh store.
+type testCase struct {
+	name string
+	run  func(t *testing.T, s store.Store)
+}
+
+func runCases(t *testing.T, open func(t *testing.T) store.Store, cases []testCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	}
+}
+
+// t0 is the suite's reference time. It has microsecond precision and is not
+// a whole second, so a backend dropping sub-second digits fails.
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 123456000, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func ptr[T any](v T) *T { return &v }
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("error = %v, want %v", err, target)
+	}
+}
+
+// wantEqual compares after the caller normalised both sides and prints
+// them as JSON, which shows pointed-to values instead of addresses.
+func wantEqual(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got %s\nwant %s", what, show(got), show(want))
+	}
+}
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+// Fixtures.
+
+func newApp(id string) store.App {
+	return store.App{
+		ID:         id,
+		AdminEmail: "admin@" + id + ".example",
+		CreatedAt:  t0,
+		Features: store.Features{
+			EventLoggingRetentionDays:  365,
+			MagicLinkMonthlyQuota:      2000,
+			GenerateSignInTokenEnabled: true,
+			MagicLinksEnabled:          true,
+		},
+	}
+}
+
+func newKey(appID, id string, kind store.KeyKind, created time.Time) store.APIKey {
+	return store.APIKey{
+		AppID:     appID,
+		ID:        id,
+		Kind:      kind,
+		Value:     appID + ":value:" + id,
+		Scopes:    []string{"register", "login"},
+		CreatedAt: created,
+	}
+}
+
+func newCred(appID, id, userID string, created time.Time) store.Credential {
+	return store.Credential{
+		AppID:          appID,
+		ID:             []byte(id),
+		UserID:         userID,
+		UserHandle:     []byte(userID),
+		PublicKey:      []byte{0xa5, 0x01, 0x02, 0x03, 0x26},
+		SignCount:      1,
+		AttestationFmt: "none",
+		AAGUID:         []byte{0: 0xad, 15: 0xce},
+		CreatedAt:      created,
+		LastUsedAt:     created,
+		RPID:           "example.com",
+		Origin:         "https://example.com",
+		Country:        "SE",
+		Device:         "Firefox, Windows 11",
+		Nickname:       "laptop",
+		BackupEligible: true,
+		BackupState:    true,
+		Discoverable:   ptr(true),
+		Transports:     []string{"internal", "hybrid"},
+	}
+}
+
+func createApp(t *testing.T, s store.Store, id string, keys ...store.APIKey) store.App {
+	t.Helper()
+	app := newApp(id)
+	must(t, s.CreateApp(t.Context(), app, keys))
+	return app
+}
+
+// Normalisation, so that representation details a backend may choose
+// (time location, monotonic reading, nil versus empty) do not count.
+
+func normTime(v time.Time) time.Time { return v.Round(0).UTC() }
+
+func normTimePtr(p *time.Time) *time.Time {
+	if p == nil {
+		return nil
+	}
+	return ptr(normTime(*p))
+}
+
+func normBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func normStrings(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func normApp(a store.App) store.App {
+	a.CreatedAt = normTime(a.CreatedAt)
+	a.DeleteAt = normTimePtr(a.DeleteAt)
+	a.Features.DeveloperLoggingEndsAt = normTimePtr(a.Features.DeveloperLoggingEndsAt)
+	return a
+}
+
+func normKey(k store.APIKey) store.APIKey {
+	k.Scopes = normStrings(k.Scopes)
+	k.LastLockedAt = normTimePtr(k.LastLockedAt)
+	k.LastUnlockedAt = normTimePtr(k.LastUnlockedAt)
+	k.CreatedAt = normTime(k.CreatedAt)
+	return k
+}
+
+func normTokenKey(k store.TokenKey) store.TokenKey {
+	k.Material = normBytes(k.Material)
+	k.CreatedAt = normTime(k.CreatedAt)
+	return k
+}
+
+func normCred(c store.Credential) store.Credential {
+	c.ID = normBytes(c.ID)
+	c.UserHandle = normBytes(c.UserHandle)
+	c.PublicKey = normBytes(c.PublicKey)
+	c.AAGUID = normBytes(c.AAGUID)
+	c.CreatedAt = normTime(c.CreatedAt)
+	c.LastUsedAt = normTime(c.LastUsedAt)
+	c.Transports = normStrings(c.Transports)
+	return c
+}
+
+// normAll normalises a list element-wise; an empty list becomes nil.
+func normAll[T any](list []T, norm func(T) T) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]T, len(list))
+	for i, v := range list {
+		out[i] = norm(v)
+	}
+	return out
+}
+
+func same[T any](v T) T { return v }
