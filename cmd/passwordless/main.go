@@ -21,12 +21,14 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
+	"github.com/passwordless-oss/server/internal/users"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -76,9 +78,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	configs := authconfig.New(st, nil)
 	handler := httpapi.New(httpapi.Config{
-		Passkeys:      passkey.New(st, sealer, nil, log),
+		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Log: log}),
 		Apps:          appSvc,
+		Users:         users.New(st),
+		Configs:       configs,
 		Store:         st,
 		ManagementKey: cfg.ManagementKey,
 		Version:       version,

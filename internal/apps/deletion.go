@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/wire"
@@ -47,7 +48,7 @@ func (s *Service) canDeleteNow(ctx context.Context, app store.App) (bool, error)
 
 // MarkDelete implements POST /admin/apps/{appId}/mark-delete: delete now if
 // allowed, else lock every key and schedule deletion a month out.
-func (s *Service) MarkDelete(ctx context.Context, appID string, _ MarkDeleteRequest) (DeletionResult, error) {
+func (s *Service) MarkDelete(ctx context.Context, appID string, req MarkDeleteRequest) (DeletionResult, error) {
 	app, err := s.getApp(ctx, appID)
 	if err != nil {
 		return DeletionResult{}, err
@@ -57,6 +58,7 @@ func (s *Service) MarkDelete(ctx context.Context, appID string, _ MarkDeleteRequ
 	}
 	now := s.now().UTC()
 	admins := adminEmails(app)
+	events.Record(ctx, events.Event{Type: events.AppMarkedForDeletion, PerformedBy: string(req.DeletedBy), Message: "The application was marked for deletion"})
 	immediate, err := s.canDeleteNow(ctx, app)
 	if err != nil {
 		return DeletionResult{}, err
@@ -96,6 +98,7 @@ func (s *Service) CancelDelete(ctx context.Context, appID string) (map[string]st
 	if err := s.Unfreeze(ctx, appID); err != nil {
 		return nil, err
 	}
+	events.Record(ctx, events.Event{Type: events.AppDeletionCancelled, PerformedBy: "System", Message: "The scheduled deletion was cancelled"})
 	return map[string]string{"message": "Your account will not be deleted since the process was aborted with the cancellation link"}, nil
 }
 

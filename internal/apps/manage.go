@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apikey"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/wire"
@@ -165,6 +168,10 @@ type FeaturesResponse struct {
 	AllowAttestation                     bool    `json:"allowAttestation"`
 	IsGenerateSignInTokenEndpointEnabled bool    `json:"isGenerateSignInTokenEndpointEnabled"`
 	IsMagicLinksEnabled                  bool    `json:"isMagicLinksEnabled"`
+	// AllowedOrigins and AllowedRPIDs extend the original: when not empty,
+	// ceremonies from other origins / RP IDs are refused.
+	AllowedOrigins []string `json:"allowedOrigins"`
+	AllowedRPIDs   []string `json:"allowedRpIds"`
 }
 
 // Features implements GET /admin/apps/{appId}/features.
@@ -181,6 +188,8 @@ func (s *Service) Features(ctx context.Context, appID string) (FeaturesResponse,
 		AllowAttestation:                     f.AllowAttestation,
 		IsGenerateSignInTokenEndpointEnabled: f.GenerateSignInTokenEnabled,
 		IsMagicLinksEnabled:                  f.MagicLinksEnabled,
+		AllowedOrigins:                       nonNil(f.AllowedOrigins),
+		AllowedRPIDs:                         nonNil(f.AllowedRPIDs),
 	}
 	if f.DeveloperLoggingEndsAt != nil {
 		v := wire.FormatStored(*f.DeveloperLoggingEndsAt)
@@ -197,6 +206,58 @@ type SetFeaturesRequest struct {
 	MagicLinkEmailMonthlyQuota  wire.Int  `json:"magicLinkEmailMonthlyQuota"`
 	MaxUsers                    *wire.Int `json:"maxUsers"`
 	AllowAttestation            bool      `json:"allowAttestation"`
+	// AllowedOrigins and AllowedRPIDs are left unchanged when absent (they
+	// are not part of the original's overwrite set); [] clears them.
+	AllowedOrigins *[]string `json:"allowedOrigins"`
+	AllowedRPIDs   *[]string `json:"allowedRpIds"`
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// maxAllowedEntries bounds the allowed origin and RP ID lists.
+const maxAllowedEntries = 50
+
+func validateAllowed(req SetFeaturesRequest) error {
+	errs := map[string][]string{}
+	if req.AllowedOrigins != nil {
+		if len(*req.AllowedOrigins) > maxAllowedEntries {
+			errs["allowedOrigins"] = []string{"At most 50 origins are allowed."}
+		}
+		for _, o := range *req.AllowedOrigins {
+			if !validOrigin(o) {
+				errs["allowedOrigins"] = []string{fmt.Sprintf("'%s' is not an origin (scheme://host[:port], or an android:apk-key-hash: origin).", o)}
+				break
+			}
+		}
+	}
+	if req.AllowedRPIDs != nil {
+		if len(*req.AllowedRPIDs) > maxAllowedEntries {
+			errs["allowedRpIds"] = []string{"At most 50 RP IDs are allowed."}
+		}
+		for _, r := range *req.AllowedRPIDs {
+			if r == "" || strings.ContainsAny(r, "/: ") {
+				errs["allowedRpIds"] = []string{fmt.Sprintf("'%s' is not a domain name.", r)}
+				break
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return problem.Validation(errs)
+	}
+	return nil
+}
+
+func validOrigin(o string) bool {
+	if strings.HasPrefix(o, "android:apk-key-hash:") || strings.HasPrefix(o, "ios:bundle-id:") {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // SetFeatures implements POST /admin/apps/{appId}/features.
@@ -207,11 +268,20 @@ func (s *Service) SetFeatures(ctx context.Context, appID string, req SetFeatures
 	if req.MagicLinkEmailMonthlyQuota < 0 {
 		return problem.Field("magicLinkEmailMonthlyQuota", "The field MagicLinkEmailMonthlyQuota must not be negative.")
 	}
+	if err := validateAllowed(req); err != nil {
+		return err
+	}
 	app, err := s.getApp(ctx, appID)
 	if err != nil {
 		return err
 	}
 	f := app.Features
+	if req.AllowedOrigins != nil {
+		f.AllowedOrigins = *req.AllowedOrigins
+	}
+	if req.AllowedRPIDs != nil {
+		f.AllowedRPIDs = *req.AllowedRPIDs
+	}
 	f.EventLoggingEnabled = req.EventLoggingIsEnabled
 	f.EventLoggingRetentionDays = int(req.EventLoggingRetentionPeriod)
 	f.MagicLinkMonthlyQuota = int(req.MagicLinkEmailMonthlyQuota)
@@ -262,6 +332,7 @@ func (s *Service) ListKeys(ctx context.Context, appID string) ([]KeyView, error)
 		}
 		out = append(out, v)
 	}
+	events.Record(ctx, events.Event{Type: events.APIKeysEnumerated, Message: "Listed the API keys"})
 	return out, nil
 }
 
@@ -298,6 +369,7 @@ func (s *Service) CreateKey(ctx context.Context, appID string, kind store.KeyKin
 		value := apikey.Generate(appID, kind)
 		err := s.store.AddAPIKey(ctx, newKey(appID, kind, value, scopes, s.now().UTC()))
 		if err == nil {
+			events.Record(ctx, events.Event{Type: events.APIKeyCreated, Message: fmt.Sprintf("Created %s key %s", kindName(kind), apikey.ID(value))})
 			return map[string]string{"apiKey": value}, nil
 		}
 		// Key ids are four hex digits, so a collision with an existing key
@@ -308,15 +380,33 @@ func (s *Service) CreateKey(ctx context.Context, appID string, kind store.KeyKin
 	}
 }
 
+func kindName(kind store.KeyKind) string {
+	if kind == store.KeySecret {
+		return "secret"
+	}
+	return "public"
+}
+
 // SetKeyLocked implements POST .../api-keys/{id}/lock and /unlock.
 func (s *Service) SetKeyLocked(ctx context.Context, appID, keyID string, locked bool) error {
-	err := s.store.SetAPIKeyLocked(ctx, appID, keyID, locked, s.now().UTC())
-	return keyResult(err)
+	if err := keyResult(s.store.SetAPIKeyLocked(ctx, appID, keyID, locked, s.now().UTC())); err != nil {
+		return err
+	}
+	e := events.Event{Type: events.APIKeyUnlocked, Message: fmt.Sprintf("Unlocked key %s", keyID)}
+	if locked {
+		e = events.Event{Type: events.APIKeyLocked, Message: fmt.Sprintf("Locked key %s", keyID)}
+	}
+	events.Record(ctx, e)
+	return nil
 }
 
 // DeleteKey implements DELETE .../api-keys/{id}.
 func (s *Service) DeleteKey(ctx context.Context, appID, keyID string) error {
-	return keyResult(s.store.DeleteAPIKey(ctx, appID, keyID))
+	if err := keyResult(s.store.DeleteAPIKey(ctx, appID, keyID)); err != nil {
+		return err
+	}
+	events.Record(ctx, events.Event{Type: events.APIKeyDeleted, Message: fmt.Sprintf("Deleted key %s", keyID)})
+	return nil
 }
 
 func keyResult(err error) error {
@@ -335,6 +425,7 @@ func (s *Service) Freeze(ctx context.Context, appID string) error {
 	if err := s.store.SetAllAPIKeysLocked(ctx, appID, true, s.now().UTC()); err != nil {
 		return problem.Internal(err)
 	}
+	events.Record(ctx, events.Event{Type: events.AppFrozen, Severity: events.Alert, PerformedBy: "System", Message: "The application was frozen"})
 	return nil
 }
 
@@ -346,5 +437,6 @@ func (s *Service) Unfreeze(ctx context.Context, appID string) error {
 	if err := s.store.SetDeleteAt(ctx, appID, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return problem.Internal(err)
 	}
+	events.Record(ctx, events.Event{Type: events.AppUnfrozen, Severity: events.Alert, PerformedBy: "System", Message: "The application was unfrozen"})
 	return nil
 }

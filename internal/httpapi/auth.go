@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 )
@@ -27,7 +29,8 @@ var (
 // authenticate resolves the app of a request from the scheme's header.
 // Every failure, a locked key included, is the same 401 challenge whose
 // detail tries to tell the developer what went wrong (api-spec.md §2.4).
-func (s *Server) authenticate(r *http.Request, sc scheme) (apps.Principal, error) {
+func (s *Server) authenticate(c *call, sc scheme) (apps.Principal, error) {
+	r := c.r
 	value := r.Header.Get(sc.header)
 	if value == "" {
 		return apps.Principal{}, unauthorized(sc, missingDetail(r, sc))
@@ -35,11 +38,28 @@ func (s *Server) authenticate(r *http.Request, sc scheme) (apps.Principal, error
 	p, err := s.apps.Authenticate(r.Context(), sc.kind, value)
 	switch {
 	case errors.Is(err, apps.ErrInvalidKey), errors.Is(err, apps.ErrLockedKey):
+		recordAuthFailure(c, sc, value, errors.Is(err, apps.ErrLockedKey))
 		return apps.Principal{}, unauthorized(sc, invalidDetail(sc, value))
 	case err != nil:
 		return apps.Principal{}, problem.Internal(err)
 	}
 	return p, nil
+}
+
+// recordAuthFailure logs a rejected key as an event of the app the key
+// names (stored only if that app exists and logs events).
+func recordAuthFailure(c *call, sc scheme, value string, locked bool) {
+	appID, ok := apikey.AppID(value)
+	if !ok || appID == "" {
+		return
+	}
+	t := map[[2]bool]events.Type{
+		{false, false}: events.InvalidPublicKeyUsed, {false, true}: events.DisabledPublicKeyUsed,
+		{true, false}: events.InvalidSecretKeyUsed, {true, true}: events.DisabledSecretKeyUsed,
+	}[[2]bool{sc.kind == store.KeySecret, locked}]
+	c.events.SetCaller(appID, apikey.ID(value))
+	events.Record(c.r.Context(), events.Event{Type: t, Severity: events.Alert,
+		Message: fmt.Sprintf("A request was rejected: its %s header held an invalid or locked key.", sc.header)})
 }
 
 func unauthorized(sc scheme, detail string) *problem.Problem {

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
+	"github.com/passwordless-oss/server/internal/users"
 )
 
 const (
@@ -60,9 +62,12 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: time.Now().UTC()}
 	sealer := token.NewSealer(st, clk.Now)
+	configs := authconfig.New(st, clk.Now)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Passkeys:      passkey.New(st, sealer, clk.Now, nil),
+		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Now: clk.Now}),
 		Apps:          apps.New(st, sealer, clk.Now),
+		Users:         users.New(st),
+		Configs:       configs,
 		Store:         st,
 		ManagementKey: testManagementKey,
 		Version:       "test",

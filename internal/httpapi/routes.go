@@ -1,23 +1,27 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
 )
 
 // access says how an endpoint authenticates.
 type access int
 
 const (
-	anonymous access = iota
-	publicKey        // ApiKey header
-	secretKey        // ApiSecret header
-	management       // ManagementKey header
+	anonymous  access = iota
+	publicKey         // ApiKey header
+	secretKey         // ApiSecret header
+	management        // ManagementKey header
 )
 
 // endpoint is one method of one route.
@@ -31,9 +35,10 @@ type endpoint struct {
 // call is one authenticated request.
 type call struct {
 	*Server
-	w http.ResponseWriter
-	r *http.Request
-	p apps.Principal
+	w      http.ResponseWriter
+	r      *http.Request
+	p      apps.Principal
+	events *events.Buffer
 }
 
 func (c *call) json(status int, v any) error {
@@ -67,6 +72,19 @@ func (s *Server) routes() {
 	s.route("/register/token", "POST", sk(apikey.ScopeTokenRegister, withBody(ps.RegisterToken)))
 	s.route("/signin/verify", "POST", sk(apikey.ScopeTokenVerify, withBody(ps.Verify)))
 	s.route("/signin/generate-token", "POST", sk(apikey.ScopeTokenVerify, withBody(ps.GenerateToken)))
+	s.route("/alias", "POST", sk("", (*call).setAliases))
+	s.route("/alias/list", "GET", sk("", (*call).listAliases))
+	s.route("/credentials/list", "GET", sk("", (*call).listCredentialsGET), "POST", sk("", (*call).listCredentialsPOST))
+	s.route("/credentials/delete", "POST", sk("", (*call).deleteCredential))
+	s.route("/users/list", "GET", sk("", (*call).listUsers))
+	s.route("/users/count", "GET", sk("", (*call).countUsers))
+	s.route("/users/delete", "POST", sk("", (*call).deleteUser))
+	s.route("/auth-configs/list", "GET", sk("", (*call).listAuthConfigs))
+	s.route("/auth-configs/add", "POST", sk("", (*call).addAuthConfig))
+	s.route("/auth-configs", "POST", sk("", (*call).editAuthConfig))
+	s.route("/auth-configs/delete", "POST", sk("", (*call).deleteAuthConfig))
+	s.route("/events", "GET", sk("", (*call).listEvents))
+	s.route("/apps/features", "POST", sk("", (*call).setSelfFeatures))
 
 	// Management endpoints (ManagementKey).
 	s.route("/admin/apps/{appId}/available", "GET", mk((*call).appAvailable))
@@ -112,7 +130,9 @@ func (s *Server) route(pattern string, pairs ...any) {
 			s.writeError(w, r, problem.New(http.StatusMethodNotAllowed, "", "Method "+r.Method+" is not allowed on this endpoint."))
 			return
 		}
-		c := &call{Server: s, w: w, r: r}
+		ctx, buf := events.NewContext(r.Context(), time.Now())
+		c := &call{Server: s, w: w, r: r.WithContext(ctx), events: buf}
+		defer s.flushEvents(c)
 		if err := s.authorize(c, ep); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -123,18 +143,39 @@ func (s *Server) route(pattern string, pairs ...any) {
 	})
 }
 
+// flushEvents stores the request's audit events, if the app logs them. It
+// runs after the response, failed requests included.
+func (s *Server) flushEvents(c *call) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), 5*time.Second)
+	defer cancel()
+	lookup := func(ctx context.Context, appID string) (store.App, error) {
+		if c.p.App.ID == appID {
+			return c.p.App, nil
+		}
+		return s.store.GetApp(ctx, appID)
+	}
+	if err := events.Flush(ctx, s.store, c.events, lookup); err != nil {
+		s.log.Error("store events", "err", err)
+	}
+}
+
 func (s *Server) authorize(c *call, ep endpoint) error {
 	var err error
 	switch ep.access {
 	case publicKey:
-		c.p, err = s.authenticate(c.r, schemeApiKey)
+		c.p, err = s.authenticate(c, schemeApiKey)
 	case secretKey:
-		c.p, err = s.authenticate(c.r, schemeApiSecret)
+		c.p, err = s.authenticate(c, schemeApiSecret)
 	case management:
-		err = s.checkManagementKey(c.r)
+		if err = s.checkManagementKey(c.r); err == nil {
+			c.events.SetCaller(c.r.PathValue("appId"), "")
+		}
 	}
 	if err != nil {
 		return err
+	}
+	if c.p.App.ID != "" {
+		c.events.SetCaller(c.p.App.ID, c.p.Key.ID)
 	}
 	if ep.scope != "" && !c.p.HasScope(ep.scope) {
 		return forbidden(ep.scope)

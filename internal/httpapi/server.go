@@ -13,15 +13,19 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/users"
 )
 
 // Config is what the transport needs.
 type Config struct {
 	Passkeys      *passkey.Service
 	Apps          *apps.Service
+	Users         *users.Service
+	Configs       *authconfig.Service
 	Store         store.Store
 	ManagementKey string
 	Version       string
@@ -34,6 +38,8 @@ type Config struct {
 type Server struct {
 	passkeys      *passkey.Service
 	apps          *apps.Service
+	users         *users.Service
+	configs       *authconfig.Service
 	store         store.Store
 	managementKey [32]byte
 	version       string
@@ -47,6 +53,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		passkeys:      cfg.Passkeys,
 		apps:          cfg.Apps,
+		users:         cfg.Users,
+		configs:       cfg.Configs,
 		store:         cfg.Store,
 		managementKey: sha256.Sum256([]byte(cfg.ManagementKey)),
 		version:       cfg.Version,

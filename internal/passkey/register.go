@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -17,17 +16,17 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/useragent"
+	"github.com/passwordless-oss/server/internal/users"
 	"github.com/passwordless-oss/server/internal/wire"
 )
 
 // Limits of /register/token (api-spec.md §4.2, §7).
 const (
-	maxAliases      = 10
-	maxAliasLength  = 250
 	maxHints        = 3
 	maxUserIDBytes  = 64 // WebAuthn's limit on user handles
 	maxNicknameRune = 64
@@ -106,6 +105,8 @@ func (s *Service) RegisterToken(ctx context.Context, app store.App, req Register
 	if err != nil {
 		return TokenResponse{}, internal("seal register token", err)
 	}
+	events.Record(ctx, events.Event{Type: events.UserRegistered, PerformedBy: p.UserID,
+		Message: fmt.Sprintf("Created registration token for %s", p.UserID)})
 	return TokenResponse{Token: tok}, nil
 }
 
@@ -120,7 +121,7 @@ func (s *Service) validateRegisterToken(app store.App, req RegisterTokenRequest)
 	if username == "" {
 		errs["username"] = append(errs["username"], "The Username field is required.")
 	}
-	aliases, aliasErr := normalizeAliases(req.Aliases)
+	aliases, aliasErr := users.NormalizeAliases(req.Aliases)
 	if aliasErr != "" {
 		errs["aliases"] = []string{aliasErr}
 	}
@@ -163,27 +164,6 @@ func (s *Service) validateRegisterToken(app store.App, req RegisterTokenRequest)
 		}
 	}
 	return p, nil
-}
-
-// normalizeAliases validates aliases and collapses duplicates, returning
-// the validation message on failure.
-func normalizeAliases(in []*wire.String) ([]string, string) {
-	var out []string
-	for _, a := range in {
-		if a == nil || strings.TrimSpace(string(*a)) == "" {
-			return nil, "The field Aliases must be a collection where every item is required."
-		}
-		if utf8.RuneCountInString(string(*a)) > maxAliasLength {
-			return nil, "The field Aliases must be a collection that contains strings with a maximum length of '250'."
-		}
-		if !slices.Contains(out, string(*a)) {
-			out = append(out, string(*a))
-		}
-	}
-	if len(out) > maxAliases {
-		return nil, "The field Aliases must be a string or array type with a maximum length of '10'."
-	}
-	return out, ""
 }
 
 func normalizeHints(in []wire.String) ([]string, string) {
@@ -261,21 +241,17 @@ func (s *Service) checkUserLimit(ctx context.Context, app store.App, userID stri
 	return nil
 }
 
-func aliasConflict() error {
-	return problem.New(http.StatusConflict, "alias_conflict", "Alias is already in use by another userid")
-}
-
 // checkAliasesFree returns alias_conflict if an alias belongs to another
 // user. Nothing is written; the aliases are applied at /register/complete.
 func (s *Service) checkAliasesFree(ctx context.Context, appID, userID string, aliases []string) error {
 	for _, a := range aliases {
-		owner, err := s.store.AliasOwner(ctx, appID, HashAlias(appID, a))
+		owner, err := s.store.AliasOwner(ctx, appID, users.HashAlias(appID, a))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
 			return internal("alias owner", err)
 		case owner != userID:
-			return aliasConflict()
+			return users.AliasConflict()
 		}
 	}
 	return nil
@@ -313,6 +289,9 @@ func (s *Service) RegisterBegin(ctx context.Context, app store.App, req Register
 		return none, internal("list credentials", err)
 	}
 	rpID := rpIDFor(string(req.RPID), string(req.Origin))
+	if err := checkAllowed(app, string(req.Origin), rpID); err != nil {
+		return none, err
+	}
 	opts := creationOptions(rt, rpID, existing)
 	sess := sessionPayload{
 		ID:               uuid.NewString(),
@@ -330,6 +309,8 @@ func (s *Service) RegisterBegin(ctx context.Context, app store.App, req Register
 	if err != nil {
 		return none, internal("seal session", err)
 	}
+	events.Record(ctx, events.Event{Type: events.PasskeyRegistrationBegan, PerformedBy: rt.UserID,
+		Message: fmt.Sprintf("Began passkey registration for user %s", rt.UserID)})
 	return SessionResponse[CreationOptions]{Data: opts, Session: tok}, nil
 }
 
@@ -412,9 +393,17 @@ func (s *Service) RegisterComplete(ctx context.Context, app store.App, req Regis
 	if err := requireOrigin(string(req.Origin)); err != nil {
 		return TokenResponse{}, err
 	}
+	if err := checkAllowed(app, string(req.Origin), sess.RPID); err != nil {
+		return TokenResponse{}, err
+	}
 	cred, err := s.verifyAttestation(sess, req)
 	if err != nil {
 		return TokenResponse{}, err
+	}
+	if s.policy != nil {
+		if err := s.policy.CheckRegistration(ctx, app, cred.Authenticator.AAGUID, sess.Attestation); err != nil {
+			return TokenResponse{}, err
+		}
 	}
 	now := s.now().UTC()
 	stored := store.Credential{
@@ -441,22 +430,16 @@ func (s *Service) RegisterComplete(ctx context.Context, app store.App, req Regis
 	if err := s.store.ConsumeOnce(ctx, app.ID, sess.ID, sess.ExpiresAt); err != nil {
 		return TokenResponse{}, sessionUsed(err)
 	}
-	aliases := make([]store.Alias, 0, len(sess.Aliases))
-	for _, a := range sess.Aliases {
-		alias := store.Alias{Hash: HashAlias(app.ID, a)}
-		if !sess.AliasHashing {
-			alias.Plaintext = a
-		}
-		aliases = append(aliases, alias)
-	}
-	switch err := s.store.AddCredential(ctx, stored, aliases); {
+	switch err := s.store.AddCredential(ctx, stored, users.StoredAliases(app.ID, sess.Aliases, sess.AliasHashing)); {
 	case errors.Is(err, store.ErrConflict):
 		return TokenResponse{}, problem.BadRequest("fido2_invalid_registration", "CredentialId is not unique to this user")
 	case errors.Is(err, store.ErrAliasConflict):
-		return TokenResponse{}, aliasConflict()
+		return TokenResponse{}, users.AliasConflict()
 	case err != nil:
 		return TokenResponse{}, internal("add credential", err)
 	}
+	events.Record(ctx, events.Event{Type: events.PasskeyRegistrationCompleted, PerformedBy: sess.UserID,
+		Message: fmt.Sprintf("Completed passkey registration for user %s", sess.UserID)})
 	return s.mintVerify(ctx, app.ID, verifyPayload{
 		Type:         "passkey_register",
 		UserID:       sess.UserID,

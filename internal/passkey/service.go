@@ -15,15 +15,16 @@
 package passkey
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
@@ -42,23 +43,44 @@ const (
 	defaultRegisterTokenTTL = 120 * time.Second
 )
 
-// Service runs ceremonies for one server; it is safe for concurrent use.
-type Service struct {
-	store  store.Store
-	tokens *token.Sealer
-	now    func() time.Time
-	log    *slog.Logger
+// RegistrationPolicy decides whether a verified new credential may be
+// stored (authenticator allow/block lists, metadata status).
+type RegistrationPolicy interface {
+	CheckRegistration(ctx context.Context, app store.App, aaguid []byte, attestation string) error
 }
 
-// New returns a Service. now may be nil (time.Now).
-func New(st store.Store, tokens *token.Sealer, now func() time.Time, log *slog.Logger) *Service {
-	if now == nil {
-		now = time.Now
+// Deps are the collaborators of a Service.
+type Deps struct {
+	Store   store.Store
+	Tokens  *token.Sealer
+	Configs *authconfig.Service
+	// Policy may be nil: every verified credential is accepted.
+	Policy RegistrationPolicy
+	// Now may be nil (time.Now).
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Service runs ceremonies for one server; it is safe for concurrent use.
+type Service struct {
+	store   store.Store
+	tokens  *token.Sealer
+	configs *authconfig.Service
+	policy  RegistrationPolicy
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	s := &Service{store: d.Store, tokens: d.Tokens, configs: d.Configs, policy: d.Policy, now: d.Now, log: d.Log}
+	if s.now == nil {
+		s.now = time.Now
 	}
-	if log == nil {
-		log = slog.Default()
+	if s.log == nil {
+		s.log = slog.Default()
 	}
-	return &Service{store: st, tokens: tokens, now: now, log: log}
+	return s
 }
 
 // Client describes the browser request that completes a ceremony; it ends
@@ -107,6 +129,21 @@ func normalizeOrigin(origin string) string {
 	return scheme + "://" + host
 }
 
+// checkAllowed enforces the app's optional lists of allowed origins and
+// relying-party ids (empty lists allow any, as the original server does).
+func checkAllowed(app store.App, origin, rpID string) error {
+	f := app.Features
+	if len(f.AllowedOrigins) > 0 && !slices.ContainsFunc(f.AllowedOrigins, func(o string) bool {
+		return normalizeOrigin(o) == normalizeOrigin(origin)
+	}) {
+		return problem.BadRequest("origin_not_allowed", fmt.Sprintf("The origin '%s' is not allowed for this application.", origin))
+	}
+	if len(f.AllowedRPIDs) > 0 && !slices.ContainsFunc(f.AllowedRPIDs, func(r string) bool { return strings.EqualFold(r, rpID) }) {
+		return problem.BadRequest("rpid_not_allowed", fmt.Sprintf("The RP ID '%s' is not allowed for this application.", rpID))
+	}
+	return nil
+}
+
 // rpIDFor returns the relying-party id of a request: the RPID sent by the
 // client, or the origin's host when it sent none.
 func rpIDFor(rpid, origin string) string {
@@ -117,14 +154,6 @@ func rpIDFor(rpid, origin string) string {
 		return u.Hostname()
 	}
 	return ""
-}
-
-// HashAlias returns the stored form of an alias: base64(SHA-256(appID +
-// alias)), exactly as the original server computes it so data stays
-// portable.
-func HashAlias(appID, alias string) string {
-	sum := sha256.Sum256([]byte(appID + alias))
-	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // expired returns the 403 expired_token problem for something that expired

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -13,21 +14,15 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/useragent"
+	"github.com/passwordless-oss/server/internal/users"
 	"github.com/passwordless-oss/server/internal/wire"
 )
-
-// Sign-in purposes that exist in every app (api-spec.md §8).
-const (
-	PurposeSignIn = "sign-in"
-	PurposeStepUp = "step-up"
-)
-
-// presetTTL is the verify-token lifetime of the preset purposes.
-const presetTTL = 120 * time.Second
 
 // SigninBeginRequest is the body of POST /signin/begin.
 type SigninBeginRequest struct {
@@ -36,24 +31,6 @@ type SigninBeginRequest struct {
 	Purpose *wire.String `json:"purpose"`
 	Origin  wire.String  `json:"origin"`
 	RPID    wire.String  `json:"rpid"`
-}
-
-// authConfig is the resolved authentication configuration of a purpose.
-type authConfig struct {
-	Purpose          string
-	UserVerification string
-	TTL              time.Duration
-	Hints            []string
-}
-
-// resolvePurpose returns the configuration for a purpose. Until stored
-// configurations exist, every purpose other than step-up uses the sign-in
-// preset, as the original server does for unknown purposes.
-func resolvePurpose(purpose string) authConfig {
-	if purpose == PurposeStepUp {
-		return authConfig{Purpose: PurposeStepUp, UserVerification: "preferred", TTL: presetTTL}
-	}
-	return authConfig{Purpose: PurposeSignIn, UserVerification: "preferred", TTL: presetTTL}
 }
 
 // SigninBegin implements POST /signin/begin.
@@ -80,15 +57,25 @@ func (s *Service) SigninBegin(ctx context.Context, app store.App, req SigninBegi
 	}
 	// An explicit null or "" purpose crashed the original; we treat it as
 	// absent.
-	cfg := resolvePurpose(req.Purpose.String())
+	cfg, err := s.configs.Resolve(ctx, app.ID, req.Purpose.String())
+	if err != nil {
+		return none, err
+	}
 	rpID := rpIDFor(string(req.RPID), string(req.Origin))
+	if err := checkAllowed(app, string(req.Origin), rpID); err != nil {
+		return none, err
+	}
+	hints := cfg.Hints
+	if hints == nil {
+		hints = []string{}
+	}
 	opts := AssertionOptions{
 		Challenge:        newChallenge(),
 		Timeout:          ceremonyTimeout,
 		RPID:             rpID,
 		AllowCredentials: allowed,
 		UserVerification: cfg.UserVerification,
-		Hints:            append([]string{}, cfg.Hints...),
+		Hints:            hints,
 	}
 	sess := sessionPayload{
 		ID:               uuid.NewString(),
@@ -114,7 +101,7 @@ func (s *Service) signinUser(ctx context.Context, appID, userID, alias string) (
 	if userID != "" || alias == "" {
 		return userID, nil
 	}
-	owner, err := s.store.AliasOwner(ctx, appID, HashAlias(appID, alias))
+	owner, err := s.store.AliasOwner(ctx, appID, users.HashAlias(appID, alias))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}
@@ -139,6 +126,9 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	}
 	sess, err := s.openSession(ctx, app.ID, req.Session, ceremonySignin)
 	if err != nil {
+		return TokenResponse{}, err
+	}
+	if err := checkAllowed(app, string(req.Origin), sess.RPID); err != nil {
 		return TokenResponse{}, err
 	}
 	fail := func(err error) error {
@@ -181,7 +171,15 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	case err != nil:
 		return TokenResponse{}, internal("record credential use", err)
 	}
-	cfg := resolvePurpose(sess.Purpose)
+	cfg, err := s.configs.Resolve(ctx, app.ID, sess.Purpose)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	if err := s.configs.Touch(ctx, app.ID, cfg.Purpose); err != nil {
+		return TokenResponse{}, err
+	}
+	events.Record(ctx, events.Event{Type: events.UserSignInCompleted, PerformedBy: cred.UserID,
+		Message: fmt.Sprintf("User %s signed in with a passkey", cred.UserID)})
 	return s.mintVerify(ctx, app.ID, verifyPayload{
 		Type:         "passkey_signin",
 		UserID:       cred.UserID,
@@ -193,6 +191,13 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 		CredentialID: cred.ID,
 		Purpose:      ptr(cfg.Purpose),
 	}, cfg.TTL)
+}
+
+// MintMagicLink returns a verify token of type magic_link for userID,
+// valid for ttl (used by the magic-link sender).
+func (s *Service) MintMagicLink(ctx context.Context, appID, userID string, ttl time.Duration) (string, error) {
+	res, err := s.mintVerify(ctx, appID, verifyPayload{Type: "magic_link", UserID: userID}, ttl)
+	return res.Token, err
 }
 
 // verifyAssertion runs the WebAuthn assertion checks and the counter rule,
@@ -317,6 +322,8 @@ func (s *Service) Verify(ctx context.Context, app store.App, req VerifyRequest) 
 		}
 		return VerifiedUser{}, internal("consume verify token", err)
 	}
+	events.Record(ctx, events.Event{Type: events.UserSignInVerified, PerformedBy: p.UserID,
+		Message: fmt.Sprintf("Verified sign-in token of type %s for user %s", p.Type, p.UserID)})
 	v := VerifiedUser{
 		UserID:    p.UserID,
 		Timestamp: wire.FormatZ(p.Timestamp),
@@ -370,7 +377,7 @@ func (s *Service) GenerateToken(ctx context.Context, app store.App, req Generate
 	if !app.Features.GenerateSignInTokenEnabled {
 		return TokenResponse{}, problem.New(http.StatusForbidden, "", "The 'POST /signin/generate-token' endpoint is disabled")
 	}
-	purpose := PurposeSignIn
+	purpose := authconfig.SignIn
 	if p := req.Purpose.String(); p != "" {
 		purpose = p
 	}

@@ -50,6 +50,11 @@ type Features struct {
 	GenerateSignInTokenEnabled bool
 	MagicLinksEnabled          bool
 	DeveloperLoggingEndsAt     *time.Time
+	// AllowedOrigins and AllowedRPIDs, when not empty, restrict the
+	// origins and relying-party ids ceremonies may use (an addition over the
+	// original server, which accepts any).
+	AllowedOrigins []string
+	AllowedRPIDs   []string
 }
 
 // KeyKind tells public keys from secrets. The values are the wire integers
@@ -123,6 +128,79 @@ type CredentialUse struct {
 type Alias struct {
 	Hash      string
 	Plaintext string
+}
+
+// UserSummary is one entry of the user list: a user id owning credentials
+// and/or aliases.
+type UserSummary struct {
+	UserID           string
+	CredentialsCount int
+	// AliasPlaintexts has one entry per alias: the plaintext, or "" for a
+	// hashed alias.
+	AliasPlaintexts []string
+	// LastUsedAt is the latest use of any of the user's credentials (nil
+	// for users with aliases only).
+	LastUsedAt *time.Time
+}
+
+// AuthConfig is a stored authentication configuration (sign-in purpose).
+type AuthConfig struct {
+	AppID            string
+	Purpose          string
+	UserVerification string // W3C value: required, preferred, discouraged
+	TTL              time.Duration
+	Hints            []string // W3C values
+	CreatedBy        string
+	CreatedOn        *time.Time
+	EditedBy         string // "" when never edited
+	EditedOn         *time.Time
+	LastUsedOn       *time.Time
+}
+
+// Event is one audit event (api-spec.md §10).
+type Event struct {
+	ID          string // UUID
+	AppID       string
+	PerformedAt time.Time
+	Type        int
+	Message     string
+	Severity    int
+	PerformedBy string
+	Subject     string
+	APIKeyID    string
+}
+
+// DispatchedEmail records a sent magic-link e-mail, for quota accounting.
+type DispatchedEmail struct {
+	ID           string // UUID
+	AppID        string
+	CreatedAt    time.Time
+	UserID       string
+	EmailAddress string
+	LinkTemplate string
+}
+
+// AuthenticatorEntry is an AAGUID on an app's allow list (IsAllowed) or
+// block list.
+type AuthenticatorEntry struct {
+	AAGUID    string // lower-case 8-4-4-4-12
+	IsAllowed bool
+	CreatedAt time.Time
+}
+
+// CredentialReport is the daily credentials report row of an app.
+type CredentialReport struct {
+	Date        time.Time // midnight UTC
+	Users       int
+	Credentials int
+}
+
+// ActiveUserReport is the daily active-users report row of an app.
+type ActiveUserReport struct {
+	Date   time.Time // midnight UTC
+	Daily  int
+	Weekly int
+	Total  int
 }
 
 // Store is the persistence interface. Implementations are safe for
@@ -210,4 +288,78 @@ type Store interface {
 	AliasOwner(ctx context.Context, appID, hash string) (string, error)
 	// ListAliases returns the user's aliases ordered by hash.
 	ListAliases(ctx context.Context, appID, userID string) ([]Alias, error)
+
+	// DeleteCredential removes one credential and returns its owner's user
+	// id; ErrNotFound if the app has no such credential.
+	DeleteCredential(ctx context.Context, appID string, credentialID []byte) (userID string, err error)
+	// ListUsers returns up to limit users (ids owning credentials or
+	// aliases), ordered by user id.
+	ListUsers(ctx context.Context, appID string, limit int) ([]UserSummary, error)
+	// DeleteUser removes all credentials and aliases of the user, in one
+	// transaction. Deleting an unknown user is not an error.
+	DeleteUser(ctx context.Context, appID, userID string) error
+	// CountActiveUsers returns the number of distinct users with a
+	// credential used at or after since.
+	CountActiveUsers(ctx context.Context, appID string, since time.Time) (int64, error)
+	// CountCredentials returns the number of credentials of the app.
+	CountCredentials(ctx context.Context, appID string) (int64, error)
+
+	// ListAuthConfigs returns the app's stored configurations ordered by
+	// purpose.
+	ListAuthConfigs(ctx context.Context, appID string) ([]AuthConfig, error)
+	// GetAuthConfig returns the stored configuration or ErrNotFound.
+	GetAuthConfig(ctx context.Context, appID, purpose string) (AuthConfig, error)
+	// AddAuthConfig stores a new configuration; ErrConflict if the purpose
+	// is stored already.
+	AddAuthConfig(ctx context.Context, c AuthConfig) error
+	// PutAuthConfig inserts or replaces a configuration (all fields).
+	PutAuthConfig(ctx context.Context, c AuthConfig) error
+	// DeleteAuthConfig removes a configuration; ErrNotFound if not stored.
+	DeleteAuthConfig(ctx context.Context, appID, purpose string) error
+	// TouchAuthConfig sets LastUsedOn of the purpose; if it is not stored,
+	// it stores ifMissing (with LastUsedOn = at) instead.
+	TouchAuthConfig(ctx context.Context, appID, purpose string, at time.Time, ifMissing AuthConfig) error
+
+	// AddEvents stores events (of any apps).
+	AddEvents(ctx context.Context, events []Event) error
+	// ListEvents returns one page of the app's events, newest first
+	// (PerformedAt, then ID, descending), and the app's total count.
+	ListEvents(ctx context.Context, appID string, offset, limit int) ([]Event, int64, error)
+	// DeleteEventsBefore removes the app's events performed before t.
+	DeleteEventsBefore(ctx context.Context, appID string, t time.Time) error
+
+	// AddDispatchedEmail records a sent e-mail.
+	AddDispatchedEmail(ctx context.Context, e DispatchedEmail) error
+	// CountDispatchedEmailsSince counts the app's e-mails sent at or after t.
+	CountDispatchedEmailsSince(ctx context.Context, appID string, t time.Time) (int64, error)
+	// PurgeDispatchedEmailsBefore removes records of all apps older than t.
+	PurgeDispatchedEmailsBefore(ctx context.Context, t time.Time) error
+
+	// ListAuthenticators returns the app's allow-list (isAllowed) or
+	// block-list entries ordered by AAGUID.
+	ListAuthenticators(ctx context.Context, appID string, isAllowed bool) ([]AuthenticatorEntry, error)
+	// PutAuthenticators inserts the AAGUIDs or overwrites their IsAllowed,
+	// keeping CreatedAt of existing entries.
+	PutAuthenticators(ctx context.Context, appID string, aaguids []string, isAllowed bool, now time.Time) error
+	// RemoveAuthenticators deletes the entries with these AAGUIDs.
+	RemoveAuthenticators(ctx context.Context, appID string, aaguids []string) error
+
+	// PutCredentialReport inserts or replaces the app's row for r.Date.
+	PutCredentialReport(ctx context.Context, appID string, r CredentialReport) error
+	// ListCredentialReports returns rows with from <= Date <= to (zero
+	// times: unbounded), by date ascending.
+	ListCredentialReports(ctx context.Context, appID string, from, to time.Time) ([]CredentialReport, error)
+	// PutActiveUserReport inserts or replaces the app's row for r.Date.
+	PutActiveUserReport(ctx context.Context, appID string, r ActiveUserReport) error
+	// ListActiveUserReports is ListCredentialReports for active users.
+	ListActiveUserReports(ctx context.Context, appID string, from, to time.Time) ([]ActiveUserReport, error)
+	// ListAppIDs returns every app id, sorted (for background jobs).
+	ListAppIDs(ctx context.Context) ([]string, error)
+
+	// HitRateLimit adds one hit to the counter key in the fixed window that
+	// starts at window and returns the count after the hit, atomically
+	// across instances. expiresAt says when the counter may be purged.
+	HitRateLimit(ctx context.Context, key string, window, expiresAt time.Time) (int64, error)
+	// PurgeRateLimitsBefore removes counters that expired before t.
+	PurgeRateLimitsBefore(ctx context.Context, t time.Time) error
 }

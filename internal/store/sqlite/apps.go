@@ -11,23 +11,29 @@ import (
 )
 
 // tenantTables lists every table with per-app rows; DeleteApp clears each.
-var tenantTables = []string{"api_keys", "token_keys", "consumed", "credentials", "aliases"}
+// rate_limits is not among them: its keys are not tied to one app.
+var tenantTables = []string{
+	"api_keys", "token_keys", "consumed", "credentials", "aliases",
+	"auth_configs", "events", "dispatched_emails", "authenticators",
+	"credential_reports", "active_user_reports",
+}
 
 const appColumns = `id, admin_email, created_at, delete_at,
 	event_logging_enabled, event_logging_retention_days, magic_link_monthly_quota,
 	max_users, allow_attestation, generate_sign_in_token_enabled,
-	magic_links_enabled, developer_logging_ends_at`
+	magic_links_enabled, developer_logging_ends_at, allowed_origins, allowed_rp_ids`
 
 // CreateApp stores the app and its initial keys in one transaction.
 func (s *Store) CreateApp(ctx context.Context, app store.App, keys []store.APIKey) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		f := app.Features
 		n, err := execAffected(ctx, tx, `INSERT INTO apps (`+appColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			app.ID, app.AdminEmail, encTime(app.CreatedAt), encTimePtr(app.DeleteAt),
 			f.EventLoggingEnabled, f.EventLoggingRetentionDays, f.MagicLinkMonthlyQuota,
 			encInt64Ptr(f.MaxUsers), f.AllowAttestation, f.GenerateSignInTokenEnabled,
-			f.MagicLinksEnabled, encTimePtr(f.DeveloperLoggingEndsAt))
+			f.MagicLinksEnabled, encTimePtr(f.DeveloperLoggingEndsAt),
+			encStrings(f.AllowedOrigins), encStrings(f.AllowedRPIDs))
 		if err != nil {
 			return fmt.Errorf("sqlite: create app %q: %w", app.ID, err)
 		}
@@ -65,12 +71,19 @@ func scanApp(row rowScanner) (store.App, error) {
 		createdAt          int64
 		deleteAt, devLogAt sql.NullInt64
 		maxUsers           sql.NullInt64
+		origins, rpIDs     string
 	)
 	err := row.Scan(&app.ID, &app.AdminEmail, &createdAt, &deleteAt,
 		&f.EventLoggingEnabled, &f.EventLoggingRetentionDays, &f.MagicLinkMonthlyQuota,
 		&maxUsers, &f.AllowAttestation, &f.GenerateSignInTokenEnabled,
-		&f.MagicLinksEnabled, &devLogAt)
+		&f.MagicLinksEnabled, &devLogAt, &origins, &rpIDs)
 	if err != nil {
+		return store.App{}, err
+	}
+	if f.AllowedOrigins, err = decStrings(origins); err != nil {
+		return store.App{}, err
+	}
+	if f.AllowedRPIDs, err = decStrings(rpIDs); err != nil {
 		return store.App{}, err
 	}
 	app.CreatedAt = decTime(createdAt)
@@ -85,11 +98,13 @@ func (s *Store) UpdateFeatures(ctx context.Context, appID string, f store.Featur
 	n, err := execAffected(ctx, s.write, `UPDATE apps SET
 		event_logging_enabled = ?, event_logging_retention_days = ?, magic_link_monthly_quota = ?,
 		max_users = ?, allow_attestation = ?, generate_sign_in_token_enabled = ?,
-		magic_links_enabled = ?, developer_logging_ends_at = ?
+		magic_links_enabled = ?, developer_logging_ends_at = ?,
+		allowed_origins = ?, allowed_rp_ids = ?
 		WHERE id = ?`,
 		f.EventLoggingEnabled, f.EventLoggingRetentionDays, f.MagicLinkMonthlyQuota,
 		encInt64Ptr(f.MaxUsers), f.AllowAttestation, f.GenerateSignInTokenEnabled,
-		f.MagicLinksEnabled, encTimePtr(f.DeveloperLoggingEndsAt), appID)
+		f.MagicLinksEnabled, encTimePtr(f.DeveloperLoggingEndsAt),
+		encStrings(f.AllowedOrigins), encStrings(f.AllowedRPIDs), appID)
 	return affectedOne(fmt.Sprintf("update features of app %q", appID), n, err)
 }
 
@@ -123,7 +138,8 @@ func (s *Store) ListAppsDueForDeletion(ctx context.Context, now time.Time) ([]st
 }
 
 // DeleteApp removes the app and all its rows in one transaction; if the
-// app is unknown nothing is removed.
+// app is unknown nothing is removed. Unlike the original server it also
+// removes the app's auth configurations, so a reused app id starts clean.
 func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		n, err := execAffected(ctx, tx, `DELETE FROM apps WHERE id = ?`, appID)
@@ -149,4 +165,25 @@ func affectedOne(what string, n int64, err error) error {
 		return fmt.Errorf("sqlite: %s: %w", what, store.ErrNotFound)
 	}
 	return nil
+}
+
+// ListAppIDs spans all apps by design: it feeds the background jobs.
+func (s *Store) ListAppIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id FROM apps ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list app ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: list app ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list app ids: %w", err)
+	}
+	return ids, nil
 }

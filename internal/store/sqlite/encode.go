@@ -16,6 +16,18 @@ func encTime(t time.Time) int64 { return t.UnixMicro() }
 
 func decTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
+// Durations are INTEGER microseconds, the precision of times and of
+// PostgreSQL's interval; finer digits are dropped.
+
+func encDuration(d time.Duration) int64 { return d.Microseconds() }
+
+func decDuration(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+
+// encDate stores a report date as midnight UTC of t's UTC day, so every
+// time of one day addresses the same row. The zero time.Time is midnight
+// UTC too, so Truncate counts whole UTC days.
+func encDate(t time.Time) int64 { return encTime(t.UTC().Truncate(24 * time.Hour)) }
+
 func encTimePtr(t *time.Time) sql.NullInt64 {
 	if t == nil {
 		return sql.NullInt64{}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,6 +49,23 @@ var appCases = []testCase{
 		_, err = s.GetAPIKey(ctx, "app1", "new1")
 		wantErr(t, err, store.ErrNotFound)
 	}},
+	{"list app ids", func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		got, err := s.ListAppIDs(ctx)
+		must(t, err)
+		wantEqual(t, "app ids", len(got), 0)
+		for _, id := range []string{"c-app", "a-app", "b-app"} {
+			createApp(t, s, id)
+		}
+		must(t, s.SetDeleteAt(ctx, "b-app", ptr(t0)))
+		got, err = s.ListAppIDs(ctx)
+		must(t, err)
+		wantEqual(t, "app ids", got, []string{"a-app", "b-app", "c-app"})
+		must(t, s.DeleteApp(ctx, "b-app"))
+		got, err = s.ListAppIDs(ctx)
+		must(t, err)
+		wantEqual(t, "app ids after delete", got, []string{"a-app", "c-app"})
+	}},
 	{"duplicate key id in create writes nothing", func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		keys := []store.APIKey{
@@ -83,8 +101,12 @@ var featureCases = func() []testCase {
 			GenerateSignInTokenEnabled: true,
 			MagicLinksEnabled:          true,
 			DeveloperLoggingEndsAt:     ptr(at(90 * time.Minute)),
+			AllowedOrigins:             []string{"https://b.example.com", "https://a.example.com", `quote"d,comma`},
+			AllowedRPIDs:               []string{"example.com", "b.example.com"},
 		}},
 		{"zero max users", store.Features{MaxUsers: ptr(int64(0)), DeveloperLoggingEndsAt: ptr(t0)}},
+		{"empty lists", store.Features{AllowedOrigins: []string{}, AllowedRPIDs: []string{}}},
+		{"one list", store.Features{AllowedRPIDs: []string{"example.com"}}},
 	}
 	var cases []testCase
 	for _, v := range variants {
@@ -99,6 +121,8 @@ var featureCases = func() []testCase {
 				app := newApp("app1")
 				app.Features.MaxUsers = ptr(int64(5))
 				app.Features.DeveloperLoggingEndsAt = ptr(t0)
+				app.Features.AllowedOrigins = []string{"https://old.example.com"}
+				app.Features.AllowedRPIDs = []string{"old.example.com"}
 				must(t, s.CreateApp(t.Context(), app, nil))
 				must(t, s.UpdateFeatures(t.Context(), "app1", v.f))
 				wantFeatures(t, s, "app1", v.f)
@@ -189,6 +213,14 @@ func populate(t *testing.T, s store.Store, appID string) {
 	must(t, s.AddTokenKey(ctx, store.TokenKey{AppID: appID, ID: 7, Material: []byte("material"), CreatedAt: t0}))
 	must(t, s.ConsumeOnce(ctx, appID, "session1", at(time.Hour)))
 	must(t, s.AddCredential(ctx, newCred(appID, "cred1", "user1", t0), []store.Alias{{Hash: "hash1"}}))
+	must(t, s.ReplaceAliases(ctx, appID, "user2", []store.Alias{{Hash: "hash2", Plaintext: "bob"}}))
+	must(t, s.AddAuthConfig(ctx, newAuthConfig(appID, "sign-in")))
+	must(t, s.AddEvents(ctx, []store.Event{newEvent(appID, appID+"-event1", t0)}))
+	must(t, s.AddDispatchedEmail(ctx, newEmail(appID, appID+"-email1", t0)))
+	must(t, s.PutAuthenticators(ctx, appID, []string{aaguid1}, true, t0))
+	must(t, s.PutAuthenticators(ctx, appID, []string{aaguid2}, false, t0))
+	must(t, s.PutCredentialReport(ctx, appID, store.CredentialReport{Date: day(0), Users: 1, Credentials: 1}))
+	must(t, s.PutActiveUserReport(ctx, appID, store.ActiveUserReport{Date: day(0), Daily: 1, Weekly: 1, Total: 1}))
 }
 
 // wantGone checks that no row of a populated app is left.
@@ -205,6 +237,11 @@ func wantGone(t *testing.T, s store.Store, appID string) {
 			t.Fatalf("deleted app %q still due for deletion", appID)
 		}
 	}
+	ids, err := s.ListAppIDs(ctx)
+	must(t, err)
+	if slices.Contains(ids, appID) {
+		t.Fatalf("deleted app %q still listed", appID)
+	}
 	// The single-use record is gone too: the id can be consumed again.
 	must(t, s.ConsumeOnce(ctx, appID, "session1", at(time.Hour)))
 }
@@ -218,11 +255,22 @@ type appState struct {
 	Aliases     []store.Alias
 	Users       int64
 	AliasOwner  string
+
+	UserList          []store.UserSummary
+	ActiveUsers       int64
+	CredentialCount   int64
+	AuthConfigs       []store.AuthConfig
+	Events            []store.Event
+	EventTotal        int64
+	Emails            int64
+	Allowed, Blocked  []store.AuthenticatorEntry
+	CredentialReports []store.CredentialReport
+	ActiveUserReports []store.ActiveUserReport
 }
 
 // snapshot reads an app's rows, for users "user1" and "user2" and the
-// alias "hash1". It does not include single-use records, which can only be
-// observed by consuming them.
+// alias "hash1", and every list and count of the app. It does not include
+// single-use records, which can only be observed by consuming them.
 func snapshot(t *testing.T, s store.Store, appID string) appState {
 	t.Helper()
 	ctx := t.Context()
@@ -242,6 +290,34 @@ func snapshot(t *testing.T, s store.Store, appID string) appState {
 	st.Users, err = s.CountUsers(ctx, appID)
 	must(t, err)
 	st.AliasOwner = aliasOwner(ctx, t, s, appID, "hash1")
+
+	users, err := s.ListUsers(ctx, appID, 1000)
+	must(t, err)
+	st.UserList = normAll(users, normUser)
+	st.ActiveUsers, err = s.CountActiveUsers(ctx, appID, time.Time{})
+	must(t, err)
+	st.CredentialCount, err = s.CountCredentials(ctx, appID)
+	must(t, err)
+	configs, err := s.ListAuthConfigs(ctx, appID)
+	must(t, err)
+	st.AuthConfigs = normAll(configs, normAuthConfig)
+	events, total, err := s.ListEvents(ctx, appID, 0, 1000)
+	must(t, err)
+	st.Events, st.EventTotal = normAll(events, normEvent), total
+	st.Emails, err = s.CountDispatchedEmailsSince(ctx, appID, time.Time{})
+	must(t, err)
+	allowed, err := s.ListAuthenticators(ctx, appID, true)
+	must(t, err)
+	st.Allowed = normAll(allowed, normAuthenticator)
+	blocked, err := s.ListAuthenticators(ctx, appID, false)
+	must(t, err)
+	st.Blocked = normAll(blocked, normAuthenticator)
+	credReports, err := s.ListCredentialReports(ctx, appID, time.Time{}, time.Time{})
+	must(t, err)
+	st.CredentialReports = normAll(credReports, normCredentialReport)
+	activeReports, err := s.ListActiveUserReports(ctx, appID, time.Time{}, time.Time{})
+	must(t, err)
+	st.ActiveUserReports = normAll(activeReports, normActiveUserReport)
 	return st
 }
 

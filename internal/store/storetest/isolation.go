@@ -9,8 +9,9 @@ import (
 )
 
 // isolationCases run against app "b" while app "a" holds one row of every
-// kind under the very ids used on "b". Nothing of "a" may be visible from
-// "b", and nothing done on "b" may change "a".
+// kind under the very ids used on "b" (except event and e-mail ids, which
+// are unique across apps). Nothing of "a" may be visible from "b", and
+// nothing done on "b" may change "a".
 var isolationCases = []testCase{
 	{"app", func(t *testing.T, s store.Store) {
 		isolated(t, s, func(ctx context.Context) {
@@ -66,6 +67,83 @@ var isolationCases = []testCase{
 			must(t, s.ReplaceAliases(ctx, "b", "user1", nil))
 			must(t, s.AddCredential(ctx, newCred("b", "cred2", "user1", t0), []store.Alias{{Hash: "hash2"}}))
 			wantOwner(t, s, "b", "hash1", "user2")
+		})
+	}},
+	{"users", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			_, err := s.DeleteCredential(ctx, "b", []byte("cred1"))
+			wantErr(t, err, store.ErrNotFound)
+			wantUserList(t, s, "b", 1000)
+			active, err := s.CountActiveUsers(ctx, "b", time.Time{})
+			must(t, err)
+			wantEqual(t, "active users of b", active, int64(0))
+			wantCredentialCount(t, s, "b", 0)
+			must(t, s.DeleteUser(ctx, "b", "user1"))
+			must(t, s.DeleteUser(ctx, "b", "user2"))
+			must(t, s.AddCredential(ctx, newCred("b", "cred1", "user1", t0), []store.Alias{{Hash: "hash1"}}))
+			wantUserList(t, s, "b", 1000, store.UserSummary{UserID: "user1", CredentialsCount: 1,
+				AliasPlaintexts: []string{""}, LastUsedAt: ptr(t0)})
+			owner, err := s.DeleteCredential(ctx, "b", []byte("cred1"))
+			must(t, err)
+			wantEqual(t, "owner", owner, "user1")
+			must(t, s.DeleteUser(ctx, "b", "user1"))
+		})
+	}},
+	{"auth configs", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			_, err := s.GetAuthConfig(ctx, "b", "sign-in")
+			wantErr(t, err, store.ErrNotFound)
+			wantAuthConfigs(t, s, "b")
+			wantErr(t, s.DeleteAuthConfig(ctx, "b", "sign-in"), store.ErrNotFound)
+			must(t, s.TouchAuthConfig(ctx, "b", "sign-in", at(time.Hour), preset("b", "sign-in")))
+			wantAuthConfigs(t, s, "b", store.AuthConfig{AppID: "b", Purpose: "sign-in", UserVerification: "preferred",
+				TTL: 2 * time.Minute, CreatedBy: "System", LastUsedOn: ptr(at(time.Hour))})
+			must(t, s.DeleteAuthConfig(ctx, "b", "sign-in"))
+			must(t, s.AddAuthConfig(ctx, preset("b", "sign-in")))
+			must(t, s.PutAuthConfig(ctx, store.AuthConfig{AppID: "b", Purpose: "sign-in", EditedBy: "x"}))
+			must(t, s.TouchAuthConfig(ctx, "b", "sign-in", at(time.Hour), preset("b", "sign-in")))
+		})
+	}},
+	{"events", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			// Event ids are unique across apps, so "b" uses its own.
+			wantEvents(t, s, "b", 0, 100, 0)
+			e := newEvent("b", "b-event1", t0)
+			must(t, s.AddEvents(ctx, []store.Event{e}))
+			wantEvents(t, s, "b", 0, 100, 1, e)
+			must(t, s.DeleteEventsBefore(ctx, "b", at(1000*time.Hour)))
+			wantEvents(t, s, "b", 0, 100, 0)
+		})
+	}},
+	{"dispatched e-mails", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			wantEmailCount(t, s, "b", time.Time{}, 0)
+			must(t, s.AddDispatchedEmail(ctx, newEmail("b", "b-email1", t0)))
+			wantEmailCount(t, s, "b", time.Time{}, 1)
+		})
+	}},
+	{"authenticators", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			wantAuthenticators(t, s, "b", true)
+			wantAuthenticators(t, s, "b", false)
+			must(t, s.RemoveAuthenticators(ctx, "b", []string{aaguid1, aaguid2}))
+			must(t, s.PutAuthenticators(ctx, "b", []string{aaguid1}, false, at(time.Hour)))
+			must(t, s.PutAuthenticators(ctx, "b", []string{aaguid2}, true, at(time.Hour)))
+			wantAuthenticators(t, s, "b", true, entry(aaguid2, true, at(time.Hour)))
+			wantAuthenticators(t, s, "b", false, entry(aaguid1, false, at(time.Hour)))
+			must(t, s.RemoveAuthenticators(ctx, "b", []string{aaguid1}))
+		})
+	}},
+	{"reports", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			wantCredentialReports(t, s, "b", time.Time{}, time.Time{})
+			wantActiveUserReports(t, s, "b", time.Time{}, time.Time{})
+			cr := store.CredentialReport{Date: day(0), Users: 7, Credentials: 8}
+			ar := store.ActiveUserReport{Date: day(0), Daily: 7, Weekly: 8, Total: 9}
+			must(t, s.PutCredentialReport(ctx, "b", cr))
+			must(t, s.PutActiveUserReport(ctx, "b", ar))
+			wantCredentialReports(t, s, "b", day(0), day(0), cr)
+			wantActiveUserReports(t, s, "b", day(0), day(0), ar)
 		})
 	}},
 }

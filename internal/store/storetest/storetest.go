@@ -11,13 +11,27 @@
 //   - RecordCredentialUse with a zero counter is accepted but never lowers
 //     the stored counter;
 //   - ListAliases orders by the bytes of the hash (use a binary collation);
-//   - DeleteApp of an unknown app changes nothing.
+//   - DeleteApp of an unknown app changes nothing;
+//   - Features.AllowedOrigins and AllowedRPIDs keep their order, nil and
+//     empty alike;
+//   - AuthConfig.TTL round-trips with at least microsecond precision;
+//   - event and dispatched e-mail ids are unique across apps: AddEvents with
+//     an id already stored returns ErrConflict and writes nothing of the
+//     batch, AddDispatchedEmail returns ErrConflict;
+//   - ListUsers and ListEvents return nothing for a limit of 0, and
+//     ListEvents still returns the total; the order of
+//     UserSummary.AliasPlaintexts is not specified;
+//   - TouchAuthConfig takes the app id and purpose from its arguments, which
+//     the suite always passes equal to those of ifMissing;
+//   - report dates given to Put are midnight UTC (the suite uses no other),
+//     and the List bounds are compared as given.
 package storetest
 
 import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +49,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Credentials", func(t *testing.T) { runCases(t, open, credentialCases) })
 	t.Run("CredentialUse", func(t *testing.T) { runCases(t, open, credentialUseCases) })
 	t.Run("Aliases", func(t *testing.T) { runCases(t, open, aliasCases) })
+	t.Run("Users", func(t *testing.T) { runCases(t, open, userCases) })
+	t.Run("AuthConfigs", func(t *testing.T) { runCases(t, open, authConfigCases) })
+	t.Run("Events", func(t *testing.T) { runCases(t, open, eventCases) })
+	t.Run("DispatchedEmails", func(t *testing.T) { runCases(t, open, emailCases) })
+	t.Run("Authenticators", func(t *testing.T) { runCases(t, open, authenticatorCases) })
+	t.Run("Reports", func(t *testing.T) { runCases(t, open, reportCases) })
+	t.Run("RateLimits", func(t *testing.T) { runCases(t, open, rateLimitCases) })
 	t.Run("Isolation", func(t *testing.T) { runCases(t, open, isolationCases) })
 }
 
@@ -177,6 +198,8 @@ func normApp(a store.App) store.App {
 	a.CreatedAt = normTime(a.CreatedAt)
 	a.DeleteAt = normTimePtr(a.DeleteAt)
 	a.Features.DeveloperLoggingEndsAt = normTimePtr(a.Features.DeveloperLoggingEndsAt)
+	a.Features.AllowedOrigins = normStrings(a.Features.AllowedOrigins)
+	a.Features.AllowedRPIDs = normStrings(a.Features.AllowedRPIDs)
 	return a
 }
 
@@ -203,6 +226,41 @@ func normCred(c store.Credential) store.Credential {
 	c.LastUsedAt = normTime(c.LastUsedAt)
 	c.Transports = normStrings(c.Transports)
 	return c
+}
+
+// normUser also sorts the alias plaintexts, whose order is not specified.
+func normUser(u store.UserSummary) store.UserSummary {
+	u.AliasPlaintexts = normStrings(slices.Sorted(slices.Values(u.AliasPlaintexts)))
+	u.LastUsedAt = normTimePtr(u.LastUsedAt)
+	return u
+}
+
+func normAuthConfig(c store.AuthConfig) store.AuthConfig {
+	c.Hints = normStrings(c.Hints)
+	c.CreatedOn = normTimePtr(c.CreatedOn)
+	c.EditedOn = normTimePtr(c.EditedOn)
+	c.LastUsedOn = normTimePtr(c.LastUsedOn)
+	return c
+}
+
+func normEvent(e store.Event) store.Event {
+	e.PerformedAt = normTime(e.PerformedAt)
+	return e
+}
+
+func normAuthenticator(e store.AuthenticatorEntry) store.AuthenticatorEntry {
+	e.CreatedAt = normTime(e.CreatedAt)
+	return e
+}
+
+func normCredentialReport(r store.CredentialReport) store.CredentialReport {
+	r.Date = normTime(r.Date)
+	return r
+}
+
+func normActiveUserReport(r store.ActiveUserReport) store.ActiveUserReport {
+	r.Date = normTime(r.Date)
+	return r
 }
 
 // normAll normalises a list element-wise; an empty list becomes nil.

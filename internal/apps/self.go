@@ -1,0 +1,59 @@
+package apps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/passwordless-oss/server/internal/events"
+	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/wire"
+)
+
+// SelfFeaturesRequest is the body of POST /apps/features, the toggles an
+// app's backend may change itself. Only members present change.
+type SelfFeaturesRequest struct {
+	PerformedBy                                 *wire.String `json:"performedBy"`
+	EventLoggingRetentionPeriod                 *wire.Int    `json:"eventLoggingRetentionPeriod"`
+	EnableManuallyGeneratedAuthenticationTokens *bool        `json:"enableManuallyGeneratedAuthenticationTokens"`
+	EnableMagicLinks                            *bool        `json:"enableMagicLinks"`
+}
+
+// SetSelfFeatures implements POST /apps/features.
+func (s *Service) SetSelfFeatures(ctx context.Context, app store.App, req SelfFeaturesRequest) error {
+	if r := req.EventLoggingRetentionPeriod; r != nil && (*r < 0 || *r > maxRetentionDays) {
+		return problem.Field("eventLoggingRetentionPeriod", "The field EventLoggingRetentionPeriod must be between 0 and 90.")
+	}
+	by := "Api"
+	if req.PerformedBy != nil {
+		by = strings.TrimSpace(string(*req.PerformedBy))
+		if by == "" {
+			by = events.UnknownUser
+		}
+	}
+	f := app.Features
+	if r := req.EventLoggingRetentionPeriod; r != nil {
+		f.EventLoggingRetentionDays = int(*r)
+	}
+	toggle(ctx, &f.GenerateSignInTokenEnabled, req.EnableManuallyGeneratedAuthenticationTokens, by,
+		events.GenerateSignInTokenEnabled, events.GenerateSignInTokenDisabled, "the generate sign-in token endpoint")
+	toggle(ctx, &f.MagicLinksEnabled, req.EnableMagicLinks, by, events.MagicLinksEnabled, events.MagicLinksDisabled, "magic links")
+	if err := s.store.UpdateFeatures(ctx, app.ID, f); err != nil {
+		return problem.Internal(fmt.Errorf("update features: %w", err))
+	}
+	return nil
+}
+
+// toggle applies an optional boolean and records the matching event.
+func toggle(ctx context.Context, flag *bool, want *bool, by string, on, off events.Type, what string) {
+	if want == nil {
+		return
+	}
+	*flag = *want
+	e := events.Event{Type: off, Severity: events.Alert, PerformedBy: by, Message: fmt.Sprintf("%s disabled %s", by, what)}
+	if *want {
+		e = events.Event{Type: on, Severity: events.Alert, PerformedBy: by, Message: fmt.Sprintf("%s enabled %s", by, what)}
+	}
+	events.Record(ctx, e)
+}

@@ -1,0 +1,45 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/store"
+)
+
+// AddDispatchedEmail records a sent e-mail. Ids are unique across apps; a
+// stored id is reported as ErrConflict.
+func (s *Store) AddDispatchedEmail(ctx context.Context, e store.DispatchedEmail) error {
+	n, err := execAffected(ctx, s.write, `INSERT INTO dispatched_emails
+		(id, app_id, created_at, user_id, email_address, link_template)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at`,
+		e.ID, e.AppID, encTime(e.CreatedAt), e.UserID, e.EmailAddress, e.LinkTemplate)
+	if err != nil {
+		return fmt.Errorf("sqlite: add dispatched e-mail %q of app %q: %w", e.ID, e.AppID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: add dispatched e-mail %q of app %q: %w", e.ID, e.AppID, store.ErrConflict)
+	}
+	return nil
+}
+
+// CountDispatchedEmailsSince counts the app's e-mails sent at or after t.
+func (s *Store) CountDispatchedEmailsSince(ctx context.Context, appID string, t time.Time) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM dispatched_emails
+		WHERE app_id = ? AND created_at >= ?`, appID, encTime(t)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count dispatched e-mails of app %q: %w", appID, err)
+	}
+	return n, nil
+}
+
+// PurgeDispatchedEmailsBefore spans all apps by design: it is housekeeping
+// run by a background job.
+func (s *Store) PurgeDispatchedEmailsBefore(ctx context.Context, t time.Time) error {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM dispatched_emails WHERE created_at < ?`, encTime(t)); err != nil {
+		return fmt.Errorf("sqlite: purge dispatched e-mails: %w", err)
+	}
+	return nil
+}
