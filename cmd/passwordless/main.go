@@ -9,6 +9,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -20,10 +22,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-webauthn/x/revoke"
+
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/mds"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
@@ -78,9 +84,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	metadata, err := startMDS(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	attest := attestation.New(st, metadata, nil)
 	configs := authconfig.New(st, nil)
 	handler := httpapi.New(httpapi.Config{
-		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Log: log}),
+		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Log: log}),
+		Attestation:   attest,
 		Apps:          appSvc,
 		Users:         users.New(st),
 		Configs:       configs,
@@ -102,6 +114,37 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 		return nil, fmt.Errorf("open SQLite store %s: %w", cfg.Database, err)
 	}
 	return st, nil
+}
+
+// startMDS loads the configured metadata BLOB and keeps watching the file
+// for updates (operators replace it; this server never downloads it).
+func startMDS(ctx context.Context, cfg config.Config, log *slog.Logger) (func() *mds.Metadata, error) {
+	if cfg.MDSFile == "" {
+		return func() *mds.Metadata { return nil }, nil
+	}
+	// Revocation checks of the BLOB's certificates go over the network; do
+	// not let an offline host stall start-up.
+	revoke.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	var root *x509.Certificate
+	if cfg.MDSRoot != "" {
+		pemBytes, err := os.ReadFile(cfg.MDSRoot)
+		if err != nil {
+			return nil, fmt.Errorf("PASSWORDLESS_MDS_ROOT: %w", err)
+		}
+		block, _ := pem.Decode(pemBytes)
+		if block == nil {
+			return nil, errors.New("PASSWORDLESS_MDS_ROOT: no PEM certificate found")
+		}
+		if root, err = x509.ParseCertificate(block.Bytes); err != nil {
+			return nil, fmt.Errorf("PASSWORDLESS_MDS_ROOT: %w", err)
+		}
+	}
+	w := mds.NewWatcher(cfg.MDSFile, root, nil, log)
+	if _, err := w.Check(); err != nil {
+		return nil, fmt.Errorf("PASSWORDLESS_MDS_FILE: %w", err)
+	}
+	go w.Run(ctx, time.Minute)
+	return w.Current, nil
 }
 
 func seedDev(ctx context.Context, a *apps.Service, stdout io.Writer) error {

@@ -27,6 +27,12 @@ type Config struct {
 	Dev bool
 	// LogLevel is debug, info, warn or error (PASSWORDLESS_LOG_LEVEL).
 	LogLevel string
+	// MDSFile is a FIDO Metadata Service BLOB (a JWT file) to check
+	// authenticators against (PASSWORDLESS_MDS_FILE); empty disables it.
+	MDSFile string
+	// MDSRoot is a PEM file with the root certificate the BLOB must chain
+	// to (PASSWORDLESS_MDS_ROOT); empty means the FIDO Alliance's root.
+	MDSRoot string
 }
 
 // DevManagementKey is the management key of development mode, the same as
@@ -50,6 +56,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.ManagementKey, "management-key", getenv("PASSWORDLESS_MANAGEMENT_KEY"), "value of the ManagementKey header (PASSWORDLESS_MANAGEMENT_KEY)")
 	fs.BoolVar(&c.Dev, "dev", isTrue(getenv("PASSWORDLESS_DEV")), "development mode: default management key and a demo app 'test' with well-known keys (PASSWORDLESS_DEV)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PASSWORDLESS_LOG_LEVEL", "info"), "debug, info, warn or error (PASSWORDLESS_LOG_LEVEL)")
+	fs.StringVar(&c.MDSFile, "mds-file", getenv("PASSWORDLESS_MDS_FILE"), "FIDO MDS3 BLOB file (PASSWORDLESS_MDS_FILE)")
+	fs.StringVar(&c.MDSRoot, "mds-root", getenv("PASSWORDLESS_MDS_ROOT"), "PEM root certificate of the MDS BLOB; default: the FIDO Alliance root (PASSWORDLESS_MDS_ROOT)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -84,6 +92,9 @@ func (c Config) Validate() error {
 	} else if !c.Dev && len(c.ManagementKey) < 16 {
 		errs = append(errs, errors.New("PASSWORDLESS_MANAGEMENT_KEY is shorter than 16 characters; use a long random value"))
 	}
+	if c.MDSRoot != "" && c.MDSFile == "" {
+		errs = append(errs, errors.New("PASSWORDLESS_MDS_ROOT is set but PASSWORDLESS_MDS_FILE is not"))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -105,6 +116,7 @@ func (c Config) Redacted() []any {
 		"management_key", redact(c.ManagementKey, c.Dev),
 		"dev", c.Dev,
 		"log_level", c.LogLevel,
+		"mds_file", c.MDSFile,
 	}
 }
 

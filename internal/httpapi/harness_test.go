@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/mds"
+	"github.com/passwordless-oss/server/internal/mds/mdstest"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
@@ -63,8 +66,11 @@ func newEnv(t *testing.T) *env {
 	clk := &clock{t: time.Now().UTC()}
 	sealer := token.NewSealer(st, clk.Now)
 	configs := authconfig.New(st, clk.Now)
+	md := mdstest.Metadata(t)
+	attest := attestation.New(st, func() *mds.Metadata { return md }, clk.Now)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Now: clk.Now}),
+		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Now: clk.Now}),
+		Attestation:   attest,
 		Apps:          apps.New(st, sealer, clk.Now),
 		Users:         users.New(st),
 		Configs:       configs,

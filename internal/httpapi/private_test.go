@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/mds/mdstest"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/users"
 )
@@ -309,8 +310,11 @@ func TestAllowedOriginsAndRPIDs(t *testing.T) {
 func TestEvents(t *testing.T) {
 	e := newEnv(t)
 	e.do("GET", "/events?pageNumber=1", e.secret(), nil).wantProblem(403, nil)
-	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"eventLoggingIsEnabled":true,"eventLoggingRetentionPeriod":7}`).want(204)
+	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"eventLoggingIsEnabled":true,"eventLoggingRetentionPeriod":7,"allowAttestation":true}`).want(204)
 
+	aaguids := map[string]any{"aaGuids": []string{mdstest.Certified.String()}, "isAllowed": false}
+	e.do("POST", "/authenticators/add", e.secret(), aaguids).want(204)    // 1300
+	e.do("POST", "/authenticators/remove", e.secret(), aaguids).want(204) // 1302
 	a := softauthn.New()
 	verify, cred := e.register(a, map[string]any{"userId": "u1", "username": "alice"})                                                                            // 1000, 1001, 1002
 	e.verify(verify)                                                                                                                                              // 1104
@@ -359,7 +363,7 @@ func TestEvents(t *testing.T) {
 	for _, want := range []string{
 		"ApiAuthUserRegistered", "ApiAuthPasskeyRegistrationBegan", "ApiAuthPasskeyRegistrationCompleted",
 		"ApiAuthInvalidSecretKeyUsed", "ApiAuthInvalidPublicKeyUsed", "ApiAuthDisabledSecretKeyUsed", "ApiAuthDisabledPublicKeyUsed",
-		"ApiUserSetAliases", "ApiUserDeleteCredential", "ApiUserSignInCompleted", "ApiUserSignInVerified", "ApiUserDeleted",
+		"ApiAuthenticatorsAllowlisted", "ApiAuthenticatorsDelisted", "ApiUserSetAliases", "ApiUserDeleteCredential", "ApiUserSignInCompleted", "ApiUserSignInVerified", "ApiUserDeleted",
 		"ApiManagementAppMarkedForDeletion", "ApiManagementAppDeletionCancelled", "ApiManagementAppFrozen", "ApiManagementAppUnfrozen",
 		"ApiAuthenticationConfigurationCreated", "ApiAuthenticationConfigurationUpdated", "ApiAuthenticationConfigurationDeleted",
 		"AdminApiKeyCreated", "AdminApiKeyDeleted", "AdminApiKeyLocked", "AdminApiKeyUnlocked", "AdminApiKeysEnumerated",

@@ -85,6 +85,9 @@ func (s *Server) routes() {
 	s.route("/auth-configs/delete", "POST", sk("", (*call).deleteAuthConfig))
 	s.route("/events", "GET", sk("", (*call).listEvents))
 	s.route("/apps/features", "POST", sk("", (*call).setSelfFeatures))
+	s.route("/authenticators/list", "GET", sk("", (*call).listAuthenticators))
+	s.route("/authenticators/add", "POST", sk("", (*call).addAuthenticators))
+	s.route("/authenticators/remove", "POST", sk("", (*call).removeAuthenticators))
 
 	// Management endpoints (ManagementKey).
 	s.route("/admin/apps/{appId}/available", "GET", mk((*call).appAvailable))
@@ -103,6 +106,9 @@ func (s *Server) routes() {
 	s.route("/admin/apps/{appId}/cancel-delete", "POST", mk((*call).appCancelDelete))
 	s.route("/admin/apps/{appId}", "DELETE", mk((*call).appDelete))
 	s.route("/apps/list-pending-deletion", "GET", mk((*call).appsPendingDeletion))
+	s.route("/mds/attestation-types", "GET", mk((*call).mdsAttestationTypes))
+	s.route("/mds/certification-statuses", "GET", mk((*call).mdsCertificationStatuses))
+	s.route("/mds/entries", "GET", mk((*call).mdsEntries))
 
 	// Anonymous.
 	s.route("/health/http", "GET", open((*call).healthHTTP))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
@@ -26,6 +27,7 @@ type Config struct {
 	Apps          *apps.Service
 	Users         *users.Service
 	Configs       *authconfig.Service
+	Attestation   *attestation.Service
 	Store         store.Store
 	ManagementKey string
 	Version       string
@@ -40,6 +42,7 @@ type Server struct {
 	apps          *apps.Service
 	users         *users.Service
 	configs       *authconfig.Service
+	attestation   *attestation.Service
 	store         store.Store
 	managementKey [32]byte
 	version       string
@@ -55,6 +58,7 @@ func New(cfg Config) *Server {
 		apps:          cfg.Apps,
 		users:         cfg.Users,
 		configs:       cfg.Configs,
+		attestation:   cfg.Attestation,
 		store:         cfg.Store,
 		managementKey: sha256.Sum256([]byte(cfg.ManagementKey)),
 		version:       cfg.Version,
