@@ -29,8 +29,11 @@ import (
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/magiclink"
+	"github.com/passwordless-oss/server/internal/mail"
 	"github.com/passwordless-oss/server/internal/mds"
 	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/ratelimit"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
@@ -90,17 +93,31 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	attest := attestation.New(st, metadata, nil)
 	configs := authconfig.New(st, nil)
+	passkeys := passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Log: log})
+	mailer, err := newMailer(cfg, log)
+	if err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Config{
-		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Log: log}),
-		Attestation:   attest,
-		Apps:          appSvc,
-		Users:         users.New(st),
-		Configs:       configs,
-		Store:         st,
-		ManagementKey: cfg.ManagementKey,
-		Version:       version,
-		HSTS:          !cfg.Dev,
-		Log:           log,
+		Passkeys: passkeys,
+		MagicLinks: magiclink.New(st, passkeys, mailer, magiclink.Config{
+			NewAppWindow: cfg.MagicLinkNewAppWindow,
+			RateLimit:    cfg.MagicLinkRateLimit,
+			RateWindow:   magiclink.DefaultRateWindow,
+			From:         cfg.MailFrom,
+			FromName:     cfg.MailFromName,
+		}, nil),
+		Attestation:    attest,
+		Apps:           appSvc,
+		Users:          users.New(st),
+		Configs:        configs,
+		Store:          st,
+		ManagementKey:  cfg.ManagementKey,
+		Version:        version,
+		PublicLimiter:  ratelimit.New(cfg.PublicRateLimit, time.Minute, nil),
+		ClientIPHeader: cfg.ClientIPHeader,
+		HSTS:           !cfg.Dev,
+		Log:            log,
 	})
 	return listenAndServe(ctx, cfg.Addr, handler, log)
 }
@@ -145,6 +162,24 @@ func startMDS(ctx context.Context, cfg config.Config, log *slog.Logger) (func() 
 	}
 	go w.Run(ctx, time.Minute)
 	return w.Current, nil
+}
+
+// newMailer sends through SMTP when a host is configured, else writes
+// .eml files so development setups can read their magic links.
+func newMailer(cfg config.Config, log *slog.Logger) (mail.Mailer, error) {
+	if cfg.SMTPHost != "" {
+		return mail.NewSMTPMailer(mail.SMTPConfig{
+			Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
+			TLSPolicy: cfg.SMTPTLS, From: cfg.MailFrom, FromName: cfg.MailFromName,
+		})
+	}
+	d, err := mail.NewDirMailer(cfg.MailDir)
+	if err != nil {
+		return nil, fmt.Errorf("PASSWORDLESS_MAIL_DIR: %w", err)
+	}
+	d.From, d.FromName = cfg.MailFrom, cfg.MailFromName
+	log.Info("no SMTP server configured; e-mail is written to files", "dir", d.Dir())
+	return d, nil
 }
 
 func seedDev(ctx context.Context, a *apps.Service, stdout io.Writer) error {

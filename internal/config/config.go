@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole server configuration.
@@ -33,6 +35,31 @@ type Config struct {
 	// MDSRoot is a PEM file with the root certificate the BLOB must chain
 	// to (PASSWORDLESS_MDS_ROOT); empty means the FIDO Alliance's root.
 	MDSRoot string
+	// PublicRateLimit is the number of public-endpoint requests one client
+	// IP may make per minute for one app (PASSWORDLESS_PUBLIC_RATE_LIMIT,
+	// default 600; 0 disables).
+	PublicRateLimit int
+	// ClientIPHeader names a header set by a trusted reverse proxy that
+	// carries the client IP (PASSWORDLESS_CLIENT_IP_HEADER, e.g.
+	// X-Forwarded-For); empty means the connection's address.
+	ClientIPHeader string
+
+	// Mail: with SMTPHost set, e-mail goes through that server; without,
+	// every message is written as an .eml file into MailDir.
+	SMTPHost     string // PASSWORDLESS_SMTP_HOST
+	SMTPPort     int    // PASSWORDLESS_SMTP_PORT (587)
+	SMTPUsername string // PASSWORDLESS_SMTP_USERNAME
+	SMTPPassword string // PASSWORDLESS_SMTP_PASSWORD
+	SMTPTLS      string // PASSWORDLESS_SMTP_TLS: mandatory, opportunistic (default), none
+	MailFrom     string // PASSWORDLESS_MAIL_FROM
+	MailFromName string // PASSWORDLESS_MAIL_FROM_NAME
+	MailDir      string // PASSWORDLESS_MAIL_DIR (default "mail")
+	// MagicLinkNewAppWindow: apps younger than this may only mail their
+	// admin address (PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW, default 0: off).
+	MagicLinkNewAppWindow time.Duration
+	// MagicLinkRateLimit is the number of magic links an app may send per
+	// 5 minutes (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT, default 10).
+	MagicLinkRateLimit int
 }
 
 // DevManagementKey is the management key of development mode, the same as
@@ -58,6 +85,18 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.LogLevel, "log-level", env("PASSWORDLESS_LOG_LEVEL", "info"), "debug, info, warn or error (PASSWORDLESS_LOG_LEVEL)")
 	fs.StringVar(&c.MDSFile, "mds-file", getenv("PASSWORDLESS_MDS_FILE"), "FIDO MDS3 BLOB file (PASSWORDLESS_MDS_FILE)")
 	fs.StringVar(&c.MDSRoot, "mds-root", getenv("PASSWORDLESS_MDS_ROOT"), "PEM root certificate of the MDS BLOB; default: the FIDO Alliance root (PASSWORDLESS_MDS_ROOT)")
+	fs.IntVar(&c.PublicRateLimit, "public-rate-limit", envInt(getenv, "PASSWORDLESS_PUBLIC_RATE_LIMIT", 600), "public-endpoint requests per minute per app and client IP; 0 disables (PASSWORDLESS_PUBLIC_RATE_LIMIT)")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", getenv("PASSWORDLESS_CLIENT_IP_HEADER"), "header with the client IP set by a trusted proxy (PASSWORDLESS_CLIENT_IP_HEADER)")
+	fs.StringVar(&c.SMTPHost, "smtp-host", getenv("PASSWORDLESS_SMTP_HOST"), "SMTP server for e-mail (PASSWORDLESS_SMTP_HOST)")
+	fs.IntVar(&c.SMTPPort, "smtp-port", envInt(getenv, "PASSWORDLESS_SMTP_PORT", 587), "SMTP port (PASSWORDLESS_SMTP_PORT)")
+	fs.StringVar(&c.SMTPUsername, "smtp-username", getenv("PASSWORDLESS_SMTP_USERNAME"), "SMTP user (PASSWORDLESS_SMTP_USERNAME)")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", getenv("PASSWORDLESS_SMTP_PASSWORD"), "SMTP password (PASSWORDLESS_SMTP_PASSWORD)")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("PASSWORDLESS_SMTP_TLS", "opportunistic"), "SMTP TLS policy: mandatory, opportunistic or none (PASSWORDLESS_SMTP_TLS)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("PASSWORDLESS_MAIL_FROM", "no-reply@localhost"), "sender address (PASSWORDLESS_MAIL_FROM)")
+	fs.StringVar(&c.MailFromName, "mail-from-name", getenv("PASSWORDLESS_MAIL_FROM_NAME"), "sender name (PASSWORDLESS_MAIL_FROM_NAME)")
+	fs.StringVar(&c.MailDir, "mail-dir", env("PASSWORDLESS_MAIL_DIR", "mail"), "directory for .eml files when no SMTP host is set (PASSWORDLESS_MAIL_DIR)")
+	fs.DurationVar(&c.MagicLinkNewAppWindow, "magic-link-new-app-window", envDuration(getenv, "PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW"), "apps younger than this may only mail their admin address (PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW)")
+	fs.IntVar(&c.MagicLinkRateLimit, "magic-link-rate-limit", envInt(getenv, "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT", 10), "magic links per app per 5 minutes (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -68,6 +107,34 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		c.ManagementKey = DevManagementKey
 	}
 	return c, c.Validate()
+}
+
+// envDuration reads a duration variable; a malformed value becomes -1 so
+// that Validate reports it.
+func envDuration(getenv func(string) string, name string) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
+}
+
+// envInt reads an integer variable; a malformed value becomes -1 so that
+// Validate reports it.
+func envInt(getenv func(string) string, name string, def int) int {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func isTrue(v string) bool {
@@ -95,6 +162,23 @@ func (c Config) Validate() error {
 	if c.MDSRoot != "" && c.MDSFile == "" {
 		errs = append(errs, errors.New("PASSWORDLESS_MDS_ROOT is set but PASSWORDLESS_MDS_FILE is not"))
 	}
+	if c.PublicRateLimit < 0 {
+		errs = append(errs, errors.New("PASSWORDLESS_PUBLIC_RATE_LIMIT must be a whole number, 0 or more"))
+	}
+	if c.SMTPHost != "" && (c.SMTPPort <= 0 || c.SMTPPort > 65535) {
+		errs = append(errs, errors.New("PASSWORDLESS_SMTP_PORT must be a port number"))
+	}
+	switch strings.ToLower(c.SMTPTLS) {
+	case "mandatory", "opportunistic", "none":
+	default:
+		errs = append(errs, fmt.Errorf("PASSWORDLESS_SMTP_TLS %q is not one of mandatory, opportunistic, none", c.SMTPTLS))
+	}
+	if c.MagicLinkNewAppWindow < 0 {
+		errs = append(errs, errors.New("PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW must be a duration such as 24h"))
+	}
+	if c.MagicLinkRateLimit < 0 {
+		errs = append(errs, errors.New("PASSWORDLESS_MAGIC_LINK_RATE_LIMIT must be a whole number, 0 or more"))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -117,6 +201,11 @@ func (c Config) Redacted() []any {
 		"dev", c.Dev,
 		"log_level", c.LogLevel,
 		"mds_file", c.MDSFile,
+		"public_rate_limit", c.PublicRateLimit,
+		"client_ip_header", c.ClientIPHeader,
+		"smtp_host", c.SMTPHost,
+		"smtp_password", redact(c.SMTPPassword, false),
+		"mail_dir", c.MailDir,
 	}
 }
 

@@ -22,18 +22,18 @@ func TestLoad(t *testing.T) {
 		{
 			name: "dev mode fills the key",
 			args: []string{"--dev"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10},
 		},
 		{
 			name: "environment",
 			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_DATABASE": "/tmp/x.db", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
-			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info"},
+			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10},
 		},
 		{
 			name: "flags win over environment",
 			args: []string{"--addr", "127.0.0.1:1"},
 			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
-			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info"},
+			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10},
 		},
 		{
 			name:    "short key outside dev",
@@ -49,6 +49,11 @@ func TestLoad(t *testing.T) {
 			name:    "bad log level",
 			args:    []string{"--dev", "--log-level", "loud"},
 			wantErr: "PASSWORDLESS_LOG_LEVEL",
+		},
+		{
+			name:    "bad rate limit",
+			env:     map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_PUBLIC_RATE_LIMIT": "lots"},
+			wantErr: "PASSWORDLESS_PUBLIC_RATE_LIMIT",
 		},
 		{
 			name:    "stray argument",
@@ -76,9 +81,9 @@ func TestLoad(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
-	c := Config{Addr: "a:1", Database: "postgres://u:secretpw@h/db", ManagementKey: "supersecretvalue123", LogLevel: "info"}
+	c := Config{Addr: "a:1", Database: "postgres://u:secretpw@h/db", ManagementKey: "supersecretvalue123", LogLevel: "info", SMTPPassword: "smtpsecretpass"}
 	s := fmt.Sprint(c.Redacted()...)
-	for _, secret := range []string{"secretpw", "supersecretvalue123"} {
+	for _, secret := range []string{"secretpw", "supersecretvalue123", "smtpsecretpass"} {
 		if strings.Contains(s, secret) {
 			t.Fatalf("redacted config leaks %q: %s", secret, s)
 		}

@@ -56,7 +56,7 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
@@ -68,7 +68,7 @@ func newEnv(t *testing.T) *env {
 	configs := authconfig.New(st, clk.Now)
 	md := mdstest.Metadata(t)
 	attest := attestation.New(st, func() *mds.Metadata { return md }, clk.Now)
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Now: clk.Now}),
 		Attestation:   attest,
 		Apps:          apps.New(st, sealer, clk.Now),
@@ -77,7 +77,11 @@ func newEnv(t *testing.T) *env {
 		Store:         st,
 		ManagementKey: testManagementKey,
 		Version:       "test",
-	}))
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, store: st, clock: clk, client: srv.Client()}
 	e.appID, e.app = e.createApp("testapp")

@@ -8,6 +8,7 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/events"
+	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/users"
 )
@@ -181,6 +182,17 @@ func (c *call) setSelfFeatures() error {
 		return err
 	}
 	if err := c.apps.SetSelfFeatures(c.r.Context(), c.p.App, req); err != nil {
+		return err
+	}
+	return c.empty(http.StatusNoContent)
+}
+
+func (c *call) sendMagicLink() error {
+	var req magiclink.SendRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	if err := c.magicLinks.Send(c.r.Context(), c.p.App, req); err != nil {
 		return err
 	}
 	return c.empty(http.StatusNoContent)

@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	s.route("/auth-configs/delete", "POST", sk("", (*call).deleteAuthConfig))
 	s.route("/events", "GET", sk("", (*call).listEvents))
 	s.route("/apps/features", "POST", sk("", (*call).setSelfFeatures))
+	s.route("/magic-links/send", "POST", sk("", (*call).sendMagicLink))
 	s.route("/authenticators/list", "GET", sk("", (*call).listAuthenticators))
 	s.route("/authenticators/add", "POST", sk("", (*call).addAuthenticators))
 	s.route("/authenticators/remove", "POST", sk("", (*call).removeAuthenticators))
@@ -169,7 +170,9 @@ func (s *Server) authorize(c *call, ep endpoint) error {
 	var err error
 	switch ep.access {
 	case publicKey:
-		c.p, err = s.authenticate(c, schemeApiKey)
+		if err = s.checkPublicRate(c.r); err == nil {
+			c.p, err = s.authenticate(c, schemeApiKey)
+		}
 	case secretKey:
 		c.p, err = s.authenticate(c, schemeApiSecret)
 	case management:

@@ -8,15 +8,20 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/ratelimit"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/users"
 )
@@ -28,9 +33,15 @@ type Config struct {
 	Users         *users.Service
 	Configs       *authconfig.Service
 	Attestation   *attestation.Service
+	MagicLinks    *magiclink.Service
 	Store         store.Store
 	ManagementKey string
 	Version       string
+	// PublicLimiter limits public-endpoint requests per app and client IP
+	// (nil: no limit).
+	PublicLimiter *ratelimit.Limiter
+	// ClientIPHeader names a trusted proxy header carrying the client IP.
+	ClientIPHeader string
 	// HSTS adds Strict-Transport-Security to every response.
 	HSTS bool
 	Log  *slog.Logger
@@ -43,9 +54,12 @@ type Server struct {
 	users         *users.Service
 	configs       *authconfig.Service
 	attestation   *attestation.Service
+	magicLinks    *magiclink.Service
 	store         store.Store
 	managementKey [32]byte
 	version       string
+	limiter       *ratelimit.Limiter
+	ipHeader      string
 	hsts          bool
 	log           *slog.Logger
 	mux           *http.ServeMux
@@ -59,9 +73,12 @@ func New(cfg Config) *Server {
 		users:         cfg.Users,
 		configs:       cfg.Configs,
 		attestation:   cfg.Attestation,
+		magicLinks:    cfg.MagicLinks,
 		store:         cfg.Store,
 		managementKey: sha256.Sum256([]byte(cfg.ManagementKey)),
 		version:       cfg.Version,
+		limiter:       cfg.PublicLimiter,
+		ipHeader:      cfg.ClientIPHeader,
 		hsts:          cfg.HSTS,
 		log:           cfg.Log,
 		mux:           http.NewServeMux(),
@@ -159,4 +176,38 @@ func (s *Server) checkManagementKey(r *http.Request) error {
 		return p
 	}
 	return nil
+}
+
+// clientIP is the request's client address: the configured proxy header's
+// first entry, else the connection's address.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.ipHeader != "" {
+		if v := r.Header.Get(s.ipHeader); v != "" {
+			first, _, _ := strings.Cut(v, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// checkPublicRate applies the per-app, per-IP limit of the public
+// endpoints, keyed by the app the ApiKey names so that a leaked public key
+// cannot be used to flood the server.
+func (s *Server) checkPublicRate(r *http.Request) error {
+	appID, _, _ := strings.Cut(r.Header.Get("ApiKey"), ":")
+	ok, retry := s.limiter.Allow(appID + "|" + s.clientIP(r))
+	if ok {
+		return nil
+	}
+	secs := int(math.Ceil(retry.Seconds()))
+	return &problem.Problem{
+		Status: http.StatusTooManyRequests,
+		Code:   "rate_limit_exceeded",
+		Title:  "Too many requests. Try again later.",
+		Header: http.Header{"Retry-After": {strconv.Itoa(secs)}},
+	}
 }

@@ -1,0 +1,242 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/ratelimit"
+	"github.com/passwordless-oss/server/internal/softauthn"
+)
+
+func TestPublicRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) {
+		c.PublicLimiter = ratelimit.New(3, time.Minute, nil)
+		c.ClientIPHeader = "X-Forwarded-For"
+	})
+	from := func(ip string) http.Header {
+		h := e.public()
+		h.Set("X-Forwarded-For", ip+", 10.0.0.1")
+		return h
+	}
+	for range 3 {
+		e.do("POST", "/signin/begin", from("203.0.113.7"), clientBody(nil)).want(200)
+	}
+	r := e.do("POST", "/signin/begin", from("203.0.113.7"), clientBody(nil))
+	r.wantProblem(429, map[string]any{"errorCode": "rate_limit_exceeded"})
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	// Another client is not affected, nor are backend endpoints.
+	e.do("POST", "/signin/begin", from("203.0.113.8"), clientBody(nil)).want(200)
+	e.do("GET", "/users/count", e.secret(), nil).want(200)
+}
+
+func TestAuthenticationDetails(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name   string
+		path   string
+		header http.Header
+		detail string
+	}{
+		{"secret missing", "/users/count", nil, "A valid 'ApiSecret' header is required."},
+		{"secret empty", "/users/count", http.Header{"ApiSecret": {""}}, "A valid 'ApiSecret' header is required."},
+		{"secret wrong", "/users/count", http.Header{"ApiSecret": {e.app.APISecret1 + "invalid"}}, "The value of your 'ApiSecret' is not valid."},
+		{"public key as secret", "/users/count", http.Header{"ApiSecret": {"test:public:123"}}, "Your ApiSecret header contained a public ApiKey instead of your 'ApiSecret'."},
+		{"verify token as secret", "/users/count", http.Header{"ApiSecret": {"verify_123"}}, "A verify token was supplied instead of your 'ApiSecret'."},
+		{"register token as secret", "/users/count", http.Header{"ApiSecret": {"register_13"}}, "A register token was supplied instead of your 'ApiSecret'."},
+		{"random secret", "/users/count", http.Header{"ApiSecret": {"somethingrandom"}}, "We don't recognize the value you supplied for your 'ApiSecret'. It started with: 'somethingr'."},
+		{"only ApiKey", "/users/count", http.Header{"ApiKey": {"something"}}, "A 'ApiKey' header was supplied when a 'ApiSecret' header should have been supplied."},
+		{"secret as key", "/signin/begin", http.Header{"ApiKey": {"test:secret:123"}}, "Your ApiKey header contained a ApiSecret instead of your 'ApiKey'."},
+		{"random key", "/signin/begin", http.Header{"ApiKey": {"somethingrandom"}}, "We don't recognize the value you supplied for your 'ApiKey'. It started with: 'somethingr'."},
+		{"only ApiSecret", "/signin/begin", http.Header{"ApiSecret": {"something"}}, "A 'ApiSecret' header was supplied when a 'ApiKey' header should have been supplied."},
+		{"secret of the app as key", "/signin/begin", http.Header{"ApiKey": {e.app.APISecret1}}, "Your ApiKey header contained a ApiSecret instead of your 'ApiKey'."},
+		{"unknown app", "/signin/begin", http.Header{"ApiKey": {"nosuchapp:public:2e728aa5986f4ba8b073a5b28a939795"}}, "The value of your 'ApiKey' is not valid."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method := "GET"
+			if strings.HasPrefix(tt.path, "/signin") {
+				method = "POST"
+			}
+			scheme := "ApiSecret"
+			if strings.HasPrefix(tt.path, "/signin") {
+				scheme = "ApiKey"
+			}
+			r := e.do(method, tt.path, tt.header, nil)
+			r.wantProblem(401, map[string]any{
+				"type":   "https://docs.passwordless.dev/guide/errors.html#" + scheme,
+				"title":  "A valid '" + scheme + "' header is required.",
+				"detail": tt.detail,
+			})
+			if r.header.Get("WWW-Authenticate") != scheme {
+				t.Fatalf("WWW-Authenticate = %q", r.header.Get("WWW-Authenticate"))
+			}
+			if _, has := r.json()["errorCode"]; has {
+				t.Fatal("401 carries an errorCode member")
+			}
+		})
+	}
+}
+
+func TestScopes(t *testing.T) {
+	e := newEnv(t)
+	var created struct{ APIKey string }
+	e.do("POST", "/admin/apps/"+e.appID+"/secret-keys", mgmt(), `{"scopes":[1]}`).want(200).decode(&created)
+	e.do("POST", "/register/token", http.Header{"ApiSecret": {created.APIKey}}, `{"userId":"u","username":"u"}`).
+		wantProblem(403, map[string]any{"detail": "You are unable to access this resource because you do not have the required permissions. Required scopes: token_register"})
+	// Endpoints without a scope accept any valid secret.
+	e.do("GET", "/users/count", http.Header{"ApiSecret": {created.APIKey}}, nil).want(200)
+	e.do("POST", "/admin/apps/"+e.appID+"/secret-keys", mgmt(), `{"scopes":[]}`).wantProblem(400, map[string]any{"errorCode": "create_api_key_scopes_required"})
+	e.do("POST", "/admin/apps/"+e.appID+"/public-keys", mgmt(), `{"scopes":[7]}`).wantProblem(400, nil)
+}
+
+func TestTransport(t *testing.T) {
+	e := newEnv(t)
+	// Preflight on any path, before authentication.
+	for _, path := range []string{"/register/begin", "/signin/complete", "/anything"} {
+		r := e.do("OPTIONS", path, http.Header{
+			"Origin":                         {"http://localhost:5173"},
+			"Access-Control-Request-Method":  {"POST"},
+			"Access-Control-Request-Headers": {"apikey,client-version,content-type"},
+		}, nil)
+		r.want(204)
+		if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Allow-Headers") != "apikey,client-version,content-type" ||
+			r.header.Get("Access-Control-Allow-Methods") != "POST" {
+			t.Fatalf("%s preflight headers = %v", path, r.header)
+		}
+	}
+	r := e.do("GET", "/health/http", nil, nil).want(200)
+	for k, want := range map[string]string{
+		"Content-Security-Policy": "default-src 'self';", "X-Content-Type-Options": "nosniff",
+		"Referrer-Policy": "no-referrer", "Access-Control-Allow-Origin": "*",
+	} {
+		if got := r.header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if string(r.body) != "Healthy" {
+		t.Fatalf("health body %q", r.body)
+	}
+	e.do("GET", "/health/storage", nil, nil).want(200)
+	e.do("GET", "/health/version", nil, nil).want(200)
+	e.do("GET", "/health/throw/api", nil, nil).wantProblem(400, map[string]any{"errorCode": "test_error"})
+	e.do("GET", "/no/such/path", http.Header{"ApiSecret": {"e=mc2trooper"}}, nil).wantProblem(404, nil)
+	e.do("GET", "/register/token", e.secret(), nil).wantProblem(405, nil)
+	// Routes match case-insensitively and with a trailing slash.
+	e.do("GET", "/Users/Count/", e.secret(), nil).want(200)
+
+	// Content types and bodies.
+	hdr := e.secret()
+	hdr.Set("Content-Type", "text/plain")
+	e.do("POST", "/register/token", hdr, `{"userId":"u","username":"u"}`).wantProblem(415, nil)
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	e.do("POST", "/register/token", hdr, `{"userId":"u","username":"u"}`).want(200)
+	e.do("POST", "/register/token", e.secret(), "").wantProblem(400, nil)
+	e.do("POST", "/register/token", e.secret(), `{"userId":"u","username":"u"} {}`).wantProblem(400, nil)
+	e.do("POST", "/register/token", e.secret(), `{"userId":"u","username":`).wantProblem(400, nil)
+	e.do("POST", "/register/token", e.secret(), `{"userId":"u","username":"u","discoverable":"yes"}`).wantProblem(400, nil)
+	big := `{"userId":"u","username":"` + strings.Repeat("x", 2<<20) + `"}`
+	e.do("POST", "/register/token", e.secret(), big).wantProblem(413, nil)
+}
+
+func TestManagement(t *testing.T) {
+	e := newEnv(t)
+	m := func(method, path string, body any) *response { return e.do(method, "/admin/apps/"+path, mgmt(), body) }
+	m("POST", "a/create", `{}`).wantProblem(400, map[string]any{"title": "One or more validation errors occurred."})
+	m("POST", "1abc/create", `{}`).wantProblem(400, nil)
+	m("POST", e.appID+"/create", `{}`).wantProblem(409, map[string]any{"title": "accountName '" + e.appID + "' is not available"})
+	if got := m("GET", e.appID+"/available", nil).want(200).json(); got["available"] != false {
+		t.Fatalf("available = %v", got)
+	}
+	if got := m("GET", "freshname/available", nil).want(200).json(); got["available"] != true {
+		t.Fatalf("available = %v", got)
+	}
+	e.do("POST", "/admin/apps/x1y/create", http.Header{"ManagementKey": {"wrong"}}, `{}`).
+		wantProblem(401, map[string]any{"title": "A valid 'ManagementKey' header is required."})
+
+	f := m("GET", e.appID+"/features", nil).want(200).json()
+	for k, want := range map[string]any{"eventLoggingIsEnabled": false, "eventLoggingRetentionPeriod": float64(365), "maxUsers": nil,
+		"allowAttestation": false, "isGenerateSignInTokenEndpointEnabled": true, "isMagicLinksEnabled": true, "developerLoggingEndsAt": nil} {
+		if f[k] != want {
+			t.Errorf("features %s = %#v, want %#v", k, f[k], want)
+		}
+	}
+	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":91}`).wantProblem(400, nil)
+	m("GET", "nosuchapp/features", nil).wantProblem(400, map[string]any{"errorCode": "app_not_found"})
+
+	var keys []map[string]any
+	m("GET", e.appID+"/api-keys", nil).want(200).decode(&keys)
+	if len(keys) != 4 {
+		t.Fatalf("keys = %v", keys)
+	}
+	for _, k := range keys {
+		switch k["type"] {
+		case float64(1):
+			if !strings.Contains(k["apiKey"].(string), ":public:") {
+				t.Errorf("public key shown as %v", k["apiKey"])
+			}
+		case float64(2):
+			if k["apiKey"] != e.appID+":secret:"+strings.Repeat("*", 28)+k["id"].(string) {
+				t.Errorf("secret not masked: %v", k["apiKey"])
+			}
+		default:
+			t.Errorf("key type %v", k["type"])
+		}
+	}
+	m("POST", e.appID+"/api-keys/zzzz/lock", nil).wantProblem(404, map[string]any{"errorCode": "api_key_not_found"})
+	m("DELETE", e.appID+"/api-keys/zzzz", nil).wantProblem(404, map[string]any{"errorCode": "api_key_not_found"})
+
+	// Maximum users.
+	m("POST", e.appID+"/features", `{"maxUsers":1}`).want(204)
+	e.do("POST", "/register/token", e.secret(), `{"userId":"u1","username":"a"}`).want(200)
+}
+
+func TestDeletionLifecycle(t *testing.T) {
+	e := newEnv(t)
+	m := func(method, path string, body any) *response { return e.do(method, "/admin/apps/"+path, mgmt(), body) }
+	// A new app can go at once.
+	if got := m("GET", e.appID+"/can-delete-immediately", nil).want(200); string(got.body) != "true" {
+		t.Fatalf("can-delete-immediately = %s", got.body)
+	}
+	m("DELETE", e.appID, nil).wantProblem(400, map[string]any{"errorCode": "app_not_pending_deletion", "title": "App was not scheduled for deletion."})
+
+	// An older app with users is scheduled a month out, and its keys lock.
+	e.register(softauthn.New(), map[string]any{"userId": "u1", "username": "alice"})
+	e.clock.Advance(4 * 24 * time.Hour)
+	res := m("POST", e.appID+"/mark-delete", `{"deletedBy":"ops@example.com"}`).want(200).json()
+	if res["isDeleted"] != false || res["adminEmails"].([]any)[0] != "admin@example.com" {
+		t.Fatalf("mark-delete = %v", res)
+	}
+	m("POST", e.appID+"/mark-delete", `{}`).wantProblem(400, map[string]any{"errorCode": "app_pending_deletion"})
+	e.do("GET", "/users/count", e.secret(), nil).want(401)
+	m("DELETE", e.appID, nil).wantProblem(400, map[string]any{"title": "App cannot be deleted yet."})
+	var due []string
+	e.do("GET", "/apps/list-pending-deletion", mgmt(), nil).want(200).decode(&due)
+	if len(due) != 0 {
+		t.Fatalf("pending deletion too early: %v", due)
+	}
+	e.clock.Advance(32 * 24 * time.Hour)
+	e.do("GET", "/apps/list-pending-deletion", mgmt(), nil).want(200).decode(&due)
+	if len(due) != 1 || due[0] != e.appID {
+		t.Fatalf("pending deletion = %v", due)
+	}
+	m("DELETE", e.appID, nil).want(200)
+	m("GET", e.appID+"/can-delete-immediately", nil).wantProblem(400, map[string]any{"errorCode": "app_not_found"})
+	if got := m("GET", e.appID+"/available", nil).want(200).json(); got["available"] != true {
+		t.Fatal("deleted app id is not available again")
+	}
+
+	// Cancelling unlocks the keys again.
+	e.appID, e.app = e.createApp("otherapp")
+	e.register(softauthn.New(), map[string]any{"userId": "u1", "username": "alice"})
+	e.clock.Advance(4 * 24 * time.Hour)
+	m("POST", e.appID+"/mark-delete", `{}`).want(200)
+	e.do("GET", "/users/count", e.secret(), nil).want(401)
+	m("POST", e.appID+"/cancel-delete", nil).want(200)
+	e.do("GET", "/users/count", e.secret(), nil).want(200)
+	m("DELETE", e.appID, nil).wantProblem(400, map[string]any{"title": "App was not scheduled for deletion."})
+}
