@@ -29,6 +29,7 @@ import (
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/jobs"
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/mail"
 	"github.com/passwordless-oss/server/internal/mds"
@@ -119,6 +120,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		HSTS:           !cfg.Dev,
 		Log:            log,
 	})
+	go jobs.Run(ctx, st, time.Hour, log)
 	return listenAndServe(ctx, cfg.Addr, handler, log)
 }
 

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -196,4 +198,34 @@ func (c *call) sendMagicLink() error {
 		return err
 	}
 	return c.empty(http.StatusNoContent)
+}
+
+func (c *call) reportRange() (time.Time, time.Time, error) {
+	from, _ := query(c.r, "from")
+	to, _ := query(c.r, "to")
+	return reports.ParseRange(from, to)
+}
+
+func (c *call) credentialsReport() error {
+	from, to, err := c.reportRange()
+	if err != nil {
+		return err
+	}
+	res, err := reports.Credentials(c.r.Context(), c.store, c.p.App.ID, from, to)
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, res)
+}
+
+func (c *call) activeUsersReport() error {
+	from, to, err := c.reportRange()
+	if err != nil {
+		return err
+	}
+	res, err := reports.ActiveUsers(c.r.Context(), c.store, c.p.App.ID, from, to)
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, res)
 }

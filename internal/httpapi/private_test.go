@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/mds/mdstest"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/users"
 )
@@ -392,4 +393,29 @@ func TestEvents(t *testing.T) {
 	e.do("GET", "/events", e.secret(), nil).wantProblem(400, nil)
 	e.do("GET", "/events?pageNumber=0", e.secret(), nil).wantProblem(400, nil)
 	e.do("GET", "/events?pageNumber=1&numberOfResults=1001", e.secret(), nil).wantProblem(400, nil)
+}
+
+func TestReports(t *testing.T) {
+	e := newEnv(t)
+	e.register(softauthn.New(), map[string]any{"userId": "u1", "username": "alice"})
+	if err := reports.Snapshot(t.Context(), e.store, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	today := e.clock.Now().Format("2006-01-02")
+	var creds []map[string]any
+	e.do("GET", "/reporting/credentials/periodic?from="+today+"&to="+today, e.secret(), nil).want(200).decode(&creds)
+	if len(creds) != 1 || creds[0]["createdAt"] != today || creds[0]["users"] != float64(1) || creds[0]["credentials"] != float64(1) {
+		t.Fatalf("credentials report = %v", creds)
+	}
+	var active []map[string]any
+	e.do("GET", "/reporting/active-users/periodic", e.secret(), nil).want(200).decode(&active)
+	if len(active) != 1 || active[0]["dailyActiveUsers"] != float64(1) || active[0]["totalUsers"] != float64(1) {
+		t.Fatalf("active users report = %v", active)
+	}
+	e.do("GET", "/reporting/credentials/periodic?from=2026-13-01", e.secret(), nil).wantProblem(400, nil)
+	var none []map[string]any
+	e.do("GET", "/reporting/credentials/periodic?to=2000-01-01", e.secret(), nil).want(200).decode(&none)
+	if len(none) != 0 {
+		t.Fatalf("rows before 2000: %v", none)
+	}
 }

@@ -86,6 +86,8 @@ func (s *Server) routes() {
 	s.route("/events", "GET", sk("", (*call).listEvents))
 	s.route("/apps/features", "POST", sk("", (*call).setSelfFeatures))
 	s.route("/magic-links/send", "POST", sk("", (*call).sendMagicLink))
+	s.route("/reporting/credentials/periodic", "GET", sk("", (*call).credentialsReport))
+	s.route("/reporting/active-users/periodic", "GET", sk("", (*call).activeUsersReport))
 	s.route("/authenticators/list", "GET", sk("", (*call).listAuthenticators))
 	s.route("/authenticators/add", "POST", sk("", (*call).addAuthenticators))
 	s.route("/authenticators/remove", "POST", sk("", (*call).removeAuthenticators))
