@@ -73,6 +73,9 @@ type Sealer struct {
 
 	mu    sync.Mutex
 	rings map[string]*ring
+	// rotateMu makes concurrent requests of one instance create one new
+	// key, not one each.
+	rotateMu sync.Mutex
 }
 
 type ring struct {
@@ -179,10 +182,24 @@ func (s *Sealer) signingKey(ctx context.Context, appID string) (sealKey, error) 
 		return sealKey{}, err
 	}
 	now := s.now()
-	if len(r.keys) > 0 && now.Sub(r.keys[0].createdAt) < RotateAfter {
+	if fresh(r, now) {
+		return r.keys[0], nil
+	}
+	s.rotateMu.Lock()
+	defer s.rotateMu.Unlock()
+	// Another request may have rotated while we waited.
+	if r, err = s.ring(ctx, appID, false); err != nil {
+		return sealKey{}, err
+	}
+	if fresh(r, now) {
 		return r.keys[0], nil
 	}
 	return s.rotate(ctx, appID, now)
+}
+
+// fresh reports whether the ring's newest key may still sign.
+func fresh(r *ring, now time.Time) bool {
+	return len(r.keys) > 0 && now.Sub(r.keys[0].createdAt) < RotateAfter
 }
 
 // verifyingKey finds the key with id among the app's keys still inside the

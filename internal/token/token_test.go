@@ -1,0 +1,176 @@
+package token_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/token"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tokens.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+type payload struct {
+	User string `json:"u"`
+	N    int    `json:"n"`
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	var p *problem.Problem
+	if !errors.As(err, &p) || p.Code != code || p.Status != 400 {
+		t.Fatalf("err = %v, want 400 %s", err, code)
+	}
+}
+
+func TestSealOpen(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	clk := &clock{t: time.Now()}
+	s := token.NewSealer(st, clk.now)
+	tok, err := s.Seal(ctx, "app1", token.Verify, payload{User: "alice", N: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tok, "verify_") || strings.ContainsAny(tok[len("verify_"):], "+/=") {
+		t.Fatalf("token %q is not prefix + base64url", tok)
+	}
+	if strings.Contains(tok, "alice") {
+		t.Fatal("payload readable in the token")
+	}
+	var got payload
+	if err := s.Open(ctx, "app1", token.Verify, &tok, &got); err != nil || got != (payload{"alice", 7}) {
+		t.Fatalf("Open = %+v, %v", got, err)
+	}
+
+	// Bound to kind and app.
+	session := "session_" + tok[len("verify_"):]
+	wantCode(t, s.Open(ctx, "app1", token.Session, &session, &got), "invalid_token")
+	wantCode(t, s.Open(ctx, "app2", token.Verify, &tok, &got), "invalid_token")
+	wantCode(t, s.Open(ctx, "app1", token.Verify, nil, &got), "missing_token")
+
+	// Every single-byte change of the sealed part is detected.
+	raw, _ := base64.RawURLEncoding.DecodeString(tok[len("verify_"):])
+	for i := range raw {
+		mutated := append([]byte(nil), raw...)
+		mutated[i] ^= 0x01
+		m := "verify_" + base64.RawURLEncoding.EncodeToString(mutated)
+		if err := s.Open(ctx, "app1", token.Verify, &m, &got); err == nil {
+			t.Fatalf("mutation at byte %d accepted", i)
+		}
+	}
+}
+
+func TestRotationAcrossInstances(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	clk := &clock{t: time.Now()}
+	a := token.NewSealer(st, clk.now)
+	b := token.NewSealer(st, clk.now)
+
+	first, err := a.Seal(ctx, "app1", token.Register, payload{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got payload
+	if err := b.Open(ctx, "app1", token.Register, &first, &got); err != nil {
+		t.Fatalf("instance B cannot open A's token: %v", err)
+	}
+
+	// After a week A rotates; B, which cached the old key, still opens the
+	// token made with the new one (it reloads on an unknown key id).
+	clk.add(token.RotateAfter + time.Hour)
+	second, err := a.Seal(ctx, "app1", token.Register, payload{N: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := st.ListTokenKeys(ctx, "app1")
+	if len(keys) != 2 {
+		t.Fatalf("keys after rotation = %d, want 2", len(keys))
+	}
+	for _, tok := range []string{first, second} {
+		if err := b.Open(ctx, "app1", token.Register, &tok, &got); err != nil {
+			t.Fatalf("B cannot open a token after A rotated: %v", err)
+		}
+	}
+
+	// Past the retention window the first key no longer opens anything.
+	clk.add(token.Retention)
+	wantCode(t, b.Open(ctx, "app1", token.Register, &first, &got), "invalid_token")
+}
+
+func FuzzOpen(f *testing.F) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	s := token.NewSealer(st, nil)
+	good, err := s.Seal(context.Background(), "app1", token.Verify, payload{User: "x"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{good, "verify_", "verify_AAAA", "register_abc", "", "verify_!!", good + "A", good[:len(good)-3]} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		var got payload
+		err := s.Open(context.Background(), "app1", token.Verify, &tok, &got)
+		if err == nil {
+			return
+		}
+		var p *problem.Problem
+		if !errors.As(err, &p) || p.Status != 400 {
+			t.Fatalf("Open(%q) = %v, want a 400 problem", tok, err)
+		}
+	})
+}
+
+func TestConcurrentFirstSealMakesOneKey(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	s := token.NewSealer(st, nil)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Seal(ctx, "app1", token.Session, payload{}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	keys, err := st.ListTokenKeys(ctx, "app1")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys = %d, %v; want 1", len(keys), err)
+	}
+}
