@@ -13,7 +13,7 @@ import (
 func (s *Store) AddDispatchedEmail(ctx context.Context, e store.DispatchedEmail) error {
 	n, err := execAffected(ctx, s.write, `INSERT INTO dispatched_emails
 		(id, app_id, created_at, user_id, email_address, link_template)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at`,
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		e.ID, e.AppID, encTime(e.CreatedAt), e.UserID, e.EmailAddress, e.LinkTemplate)
 	if err != nil {
 		return fmt.Errorf("sqlite: add dispatched e-mail %q of app %q: %w", e.ID, e.AppID, err)

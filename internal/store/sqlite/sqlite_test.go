@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,68 @@ func migrationRows(t *testing.T, s *Store) string {
 	return b.String()
 }
 
+// TestUpgradeFromInitialSchema opens a file that only has migration 1 and
+// an app in it; the later migrations must keep the app and give it empty
+// origin and RP ID lists.
+func TestUpgradeFromInitialSchema(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := openWritePool(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) < 2 || list[0].version != 1 {
+		t.Fatalf("migrations = %d, want 1 and later ones", len(list))
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (
+		version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigration(ctx, db, list[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO apps (id, admin_email, created_at,
+		event_logging_enabled, event_logging_retention_days, magic_link_monthly_quota,
+		allow_attestation, generate_sign_in_token_enabled, magic_links_enabled)
+		VALUES ('app1', 'a@example.com', 0, 1, 30, 100, 0, 1, 1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openAt(t, path)
+	app, err := s.GetApp(ctx, "app1")
+	if err != nil {
+		t.Fatalf("after upgrade: %v", err)
+	}
+	want := store.Features{EventLoggingEnabled: true, EventLoggingRetentionDays: 30,
+		MagicLinkMonthlyQuota: 100, GenerateSignInTokenEnabled: true, MagicLinksEnabled: true}
+	if !reflect.DeepEqual(app.Features, want) {
+		t.Errorf("features = %+v, want %+v", app.Features, want)
+	}
+	if got, want := migrationCount(t, s), len(list); got != want {
+		t.Errorf("%d migrations recorded, want %d", got, want)
+	}
+	if err := s.DeleteApp(ctx, "app1"); err != nil {
+		t.Errorf("DeleteApp after upgrade: %v", err)
+	}
+}
+
+func migrationCount(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestPragmas(t *testing.T) {
 	s := openTemp(t)
 	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "5000"}
@@ -195,7 +258,14 @@ func loadStep(ctx context.Context, s *Store, appID string, worker, round int) er
 	if _, err := s.CountUsers(ctx, appID); err != nil {
 		return err
 	}
-	return s.ReplaceAliases(ctx, appID, user, append(aliases, store.Alias{Hash: "h2-" + user}))
+	if err := s.ReplaceAliases(ctx, appID, user, append(aliases, store.Alias{Hash: "h2-" + user})); err != nil {
+		return err
+	}
+	if _, _, err := s.ListEvents(ctx, appID, 0, 10); err != nil {
+		return err
+	}
+	_, err = s.HitRateLimit(ctx, appID, time.Unix(0, 0), time.Now().Add(time.Hour))
+	return err
 }
 
 func TestReadPoolRejectsWrites(t *testing.T) {

@@ -21,8 +21,8 @@
 //   - ListUsers and ListEvents return nothing for a limit of 0, and
 //     ListEvents still returns the total; the order of
 //     UserSummary.AliasPlaintexts is not specified;
-//   - TouchAuthConfig takes the app id and purpose from its arguments, which
-//     the suite always passes equal to those of ifMissing;
+//   - the suite passes TouchAuthConfig an ifMissing whose AppID and Purpose
+//     equal its arguments;
 //   - report dates given to Put are midnight UTC (the suite uses no other),
 //     and the List bounds are compared as given.
 package storetest
