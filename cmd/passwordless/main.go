@@ -3,8 +3,9 @@
 //
 // Usage:
 //
-//	passwordless serve [flags]   run the HTTP API
-//	passwordless version         print the version
+//	passwordless serve [flags]     run the HTTP API
+//	passwordless migrate [flags]   bring the database schema up to date and exit
+//	passwordless version           print the version
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,6 +38,7 @@ import (
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/ratelimit"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/postgres"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
@@ -51,20 +54,28 @@ func main() {
 	}
 }
 
+const usage = `usage: passwordless <command> [flags]
+  serve     run the HTTP API
+  migrate   bring the database schema up to date and exit
+  version   print the version
+Run "passwordless <command> -h" for the flags of a command.`
+
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: passwordless serve [flags] | passwordless version")
+		return errors.New(usage)
 	}
 	switch args[0] {
 	case "serve":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrate(context.Background(), args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve or version)", args[0])
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -124,15 +135,38 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return listenAndServe(ctx, cfg.Addr, handler, log)
 }
 
+// openStore opens the configured store; both apply their migrations.
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	if cfg.IsPostgres() {
-		return nil, errors.New("PASSWORDLESS_DATABASE: the PostgreSQL store is not available in this version; use a SQLite file path")
+		st, err := postgres.Open(ctx, cfg.Database)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		return st, nil
 	}
 	st, err := sqlite.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite store %s: %w", cfg.Database, err)
 	}
 	return st, nil
+}
+
+// migrate applies the schema migrations of the configured database, for
+// operators who migrate before rolling out new instances.
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	database := fs.String("database", config.DefaultDatabase(getenv), "SQLite file path or postgres:// URL (PASSWORDLESS_DATABASE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, config.Config{Database: *database})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintln(stdout, "the database schema is up to date")
+	return nil
 }
 
 // startMDS loads the configured metadata BLOB and keeps watching the file

@@ -3,15 +3,19 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PasswordlessClient, RegisterOptions } from '@passwordlessdev/passwordless-nodejs';
-import { startServer, createApp, dumpLogOnFailure, randomHex } from './server.js';
+import { ApiException, PasswordlessClient, RegisterOptions } from '@passwordlessdev/passwordless-nodejs';
+import { startServer, createApp, dumpLogOnFailure, randomHex, rawRequest } from './server.js';
 import { startPageServer, launchBrowser } from './browser.js';
 
 /**
  * Registers before/after hooks and returns the (then filled) context:
  * {server, app, sdk, pages, browser, clientConfig(overrides)}.
+ *
+ * Options: `browser` launches Chromium on the test page; `pages` serves the
+ * test page without a browser (implied by `browser`); `env` adds server
+ * environment variables; `app` overrides fields of the app creation body.
  */
-export function useSuite({ browser = false } = {}) {
+export function useSuite({ browser = false, pages = browser, env = {}, app = {} } = {}) {
   const ctx = {
     clientConfig(overrides = {}) {
       return { apiUrl: ctx.server.baseUrl, apiKey: ctx.app.apiKey1, ...overrides };
@@ -20,13 +24,11 @@ export function useSuite({ browser = false } = {}) {
   dumpLogOnFailure(() => ctx.server);
 
   before(async () => {
-    ctx.server = await startServer();
-    ctx.app = await createApp(ctx.server);
+    ctx.server = await startServer({ env });
+    ctx.app = await createApp(ctx.server, undefined, app);
     ctx.sdk = new PasswordlessClient(ctx.app.apiSecret1, { baseUrl: ctx.server.baseUrl });
-    if (browser) {
-      ctx.pages = await startPageServer();
-      ctx.browser = await launchBrowser(ctx.pages.url);
-    }
+    if (pages || browser) ctx.pages = await startPageServer();
+    if (browser) ctx.browser = await launchBrowser(ctx.pages.url);
   });
 
   after(async () => {
@@ -36,6 +38,53 @@ export function useSuite({ browser = false } = {}) {
   });
 
   return ctx;
+}
+
+/**
+ * A context like the suite's, but for another app on the same server and
+ * browser: its own Node SDK and client config. Works with the helpers below.
+ */
+export function forApp(ctx, app) {
+  const sub = {
+    server: ctx.server,
+    pages: ctx.pages,
+    browser: ctx.browser,
+    app,
+    sdk: new PasswordlessClient(app.apiSecret1, { baseUrl: ctx.server.baseUrl }),
+    clientConfig(overrides = {}) {
+      return { apiUrl: ctx.server.baseUrl, apiKey: app.apiKey1, ...overrides };
+    },
+  };
+  return sub;
+}
+
+/**
+ * A raw request to a private endpoint with the app's ApiSecret header.
+ * Returns {status, headers, text, json} as rawRequest does.
+ */
+export function privateApi(ctx, method, pathname, body) {
+  return rawRequest(`${ctx.server.baseUrl}${pathname}`, {
+    method,
+    headers: {
+      ApiSecret: ctx.app.apiSecret1,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body,
+  });
+}
+
+/**
+ * Records the method and URL (relative to the base URL) of every request the
+ * Node SDK instance makes from now on. Returns the (live) array.
+ */
+export function recordSdkRequests(sdk) {
+  const seen = [];
+  // The SDK keeps its axios instance in a private field; this is test-only.
+  sdk._httpClient.interceptors.request.use((config) => {
+    seen.push({ method: String(config.method).toUpperCase(), url: config.url });
+    return config;
+  });
+  return seen;
 }
 
 export function newUser() {
@@ -92,6 +141,23 @@ export function assertStdBase64(value, what = 'value') {
   assert.equal(typeof value, 'string', `${what} should be a string, got ${JSON.stringify(value)}`);
   assert.ok(value.length > 0, `${what} is empty`);
   assert.match(value, STD_BASE64, `${what} is not standard base64: ${value}`);
+}
+
+/** Standard base64 (CDP, verify tokens) → unpadded base64url (browser credential ids). */
+export function toBase64Url(stdBase64) {
+  return Buffer.from(stdBase64, 'base64').toString('base64url');
+}
+
+/** Asserts `promise` rejects with the Node SDK's ApiException; returns its details. */
+export async function sdkRejects(promise, status, message = '') {
+  let details;
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof ApiException, `expected an ApiException, got ${err?.stack ?? err}`);
+    details = err.details;
+    assert.equal(details?.status, status, `${message} ${JSON.stringify(details)}`.trim());
+    return true;
+  });
+  return details;
 }
 
 export function sameBytes(a, b) {

@@ -70,9 +70,10 @@ function readLog(file) {
 
 /**
  * Builds (if needed) and starts the server on a free loopback port with a fresh
- * database. Returns {baseUrl, managementKey, logFile, logTail(), stop()}.
+ * database. `env` adds (or overrides) PASSWORDLESS_* variables for this server
+ * only. Returns {baseUrl, managementKey, logFile, logTail(), stop()}.
  */
-export async function startServer() {
+export async function startServer({ env: extraEnv = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwl-e2e-server-'));
   const bin = await buildBinary(dir);
   const port = await freePort();
@@ -87,6 +88,7 @@ export async function startServer() {
     PASSWORDLESS_ADDR: `127.0.0.1:${port}`,
     PASSWORDLESS_DATABASE: path.join(dir, 'passwordless.db'),
     PASSWORDLESS_MANAGEMENT_KEY: managementKey,
+    ...extraEnv,
   });
 
   const child = spawn(bin, ['serve'], { cwd: dir, env, stdio: ['ignore', logFd, logFd] });
@@ -140,12 +142,18 @@ export async function startServer() {
   return { baseUrl, port, managementKey, logFile, logTail, stop };
 }
 
-/** POST /admin/apps/<appId>/create; returns {appId, apiKey1, apiKey2, apiSecret1, apiSecret2, ...}. */
-export async function createApp(server, appId = `e2e${randomHex(6)}`) {
+export const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
+
+/**
+ * POST /admin/apps/<appId>/create; `body` overrides the defaults (adminEmail,
+ * magicLinkEmailMonthlyQuota). Returns {appId, apiKey1, apiKey2, apiSecret1,
+ * apiSecret2, ...}.
+ */
+export async function createApp(server, appId = `e2e${randomHex(6)}`, body = {}) {
   const res = await fetch(`${server.baseUrl}/admin/apps/${appId}/create`, {
     method: 'POST',
     headers: { ManagementKey: server.managementKey, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ adminEmail: 'admin@example.com', magicLinkEmailMonthlyQuota: 100 }),
+    body: JSON.stringify({ adminEmail: DEFAULT_ADMIN_EMAIL, magicLinkEmailMonthlyQuota: 100, ...body }),
   });
   const text = await res.text();
   if (res.status !== 200) {

@@ -79,7 +79,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("PASSWORDLESS_ADDR", "localhost:5701"), "listen address (PASSWORDLESS_ADDR)")
-	fs.StringVar(&c.Database, "database", env("PASSWORDLESS_DATABASE", "passwordless.db"), "SQLite file path or postgres:// URL (PASSWORDLESS_DATABASE)")
+	fs.StringVar(&c.Database, "database", DefaultDatabase(getenv), "SQLite file path or postgres:// URL (PASSWORDLESS_DATABASE)")
 	fs.StringVar(&c.ManagementKey, "management-key", getenv("PASSWORDLESS_MANAGEMENT_KEY"), "value of the ManagementKey header (PASSWORDLESS_MANAGEMENT_KEY)")
 	fs.BoolVar(&c.Dev, "dev", isTrue(getenv("PASSWORDLESS_DEV")), "development mode: default management key and a demo app 'test' with well-known keys (PASSWORDLESS_DEV)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PASSWORDLESS_LOG_LEVEL", "info"), "debug, info, warn or error (PASSWORDLESS_LOG_LEVEL)")
@@ -185,6 +185,14 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("PASSWORDLESS_LOG_LEVEL %q is not one of debug, info, warn, error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// DefaultDatabase returns PASSWORDLESS_DATABASE or the default SQLite file.
+func DefaultDatabase(getenv func(string) string) string {
+	if v := getenv("PASSWORDLESS_DATABASE"); v != "" {
+		return v
+	}
+	return "passwordless.db"
 }
 
 // IsPostgres reports whether Database names a PostgreSQL server.
