@@ -105,7 +105,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	attest := attestation.New(st, metadata, nil)
 	configs := authconfig.New(st, nil)
-	passkeys := passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Log: log})
+	passkeys := passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest,
+		AllowCounterRegression: cfg.AllowCounterRegression, Log: log})
 	mailer, err := newMailer(cfg, log)
 	if err != nil {
 		return err
@@ -128,6 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Version:        version,
 		PublicLimiter:  ratelimit.New(cfg.PublicRateLimit, time.Minute, nil),
 		ClientIPHeader: cfg.ClientIPHeader,
+		MaxInFlight:    cfg.MaxInFlight,
 		HSTS:           !cfg.Dev,
 		Log:            log,
 	})

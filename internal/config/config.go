@@ -43,6 +43,13 @@ type Config struct {
 	// carries the client IP (PASSWORDLESS_CLIENT_IP_HEADER, e.g.
 	// X-Forwarded-For); empty means the connection's address.
 	ClientIPHeader string
+	// AllowCounterRegression accepts sign-ins whose signature counter did
+	// not grow instead of refusing them (PASSWORDLESS_ALLOW_COUNTER_REGRESSION,
+	// default false).
+	AllowCounterRegression bool
+	// MaxInFlight bounds concurrent requests (PASSWORDLESS_MAX_IN_FLIGHT,
+	// default 1000; 0 disables).
+	MaxInFlight int
 
 	// Mail: with SMTPHost set, e-mail goes through that server; without,
 	// every message is written as an .eml file into MailDir.
@@ -87,6 +94,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.MDSRoot, "mds-root", getenv("PASSWORDLESS_MDS_ROOT"), "PEM root certificate of the MDS BLOB; default: the FIDO Alliance root (PASSWORDLESS_MDS_ROOT)")
 	fs.IntVar(&c.PublicRateLimit, "public-rate-limit", envInt(getenv, "PASSWORDLESS_PUBLIC_RATE_LIMIT", 600), "public-endpoint requests per minute per app and client IP; 0 disables (PASSWORDLESS_PUBLIC_RATE_LIMIT)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", getenv("PASSWORDLESS_CLIENT_IP_HEADER"), "header with the client IP set by a trusted proxy (PASSWORDLESS_CLIENT_IP_HEADER)")
+	fs.BoolVar(&c.AllowCounterRegression, "allow-counter-regression", isTrue(getenv("PASSWORDLESS_ALLOW_COUNTER_REGRESSION")), "accept sign-ins whose signature counter did not increase (possible cloned authenticator) instead of refusing them (PASSWORDLESS_ALLOW_COUNTER_REGRESSION)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "PASSWORDLESS_MAX_IN_FLIGHT", 1000), "requests handled at once before answering 503; 0 disables (PASSWORDLESS_MAX_IN_FLIGHT)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", getenv("PASSWORDLESS_SMTP_HOST"), "SMTP server for e-mail (PASSWORDLESS_SMTP_HOST)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", envInt(getenv, "PASSWORDLESS_SMTP_PORT", 587), "SMTP port (PASSWORDLESS_SMTP_PORT)")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", getenv("PASSWORDLESS_SMTP_USERNAME"), "SMTP user (PASSWORDLESS_SMTP_USERNAME)")
@@ -161,6 +170,9 @@ func (c Config) Validate() error {
 	}
 	if c.MDSRoot != "" && c.MDSFile == "" {
 		errs = append(errs, errors.New("PASSWORDLESS_MDS_ROOT is set but PASSWORDLESS_MDS_FILE is not"))
+	}
+	if c.MaxInFlight < 0 {
+		errs = append(errs, errors.New("PASSWORDLESS_MAX_IN_FLIGHT must be a whole number, 0 or more"))
 	}
 	if c.PublicRateLimit < 0 {
 		errs = append(errs, errors.New("PASSWORDLESS_PUBLIC_RATE_LIMIT must be a whole number, 0 or more"))

@@ -55,20 +55,8 @@ func (c *call) mdsCertificationStatuses() error {
 	return c.json(http.StatusOK, c.attestation.CertificationStatuses())
 }
 
-// queryAll returns every value of a repeatable query parameter, the name
-// matched case-insensitively.
-func queryAll(c *call, name string) []string {
-	var out []string
-	for k, vs := range c.r.URL.Query() {
-		if strings.EqualFold(k, name) {
-			out = append(out, vs...)
-		}
-	}
-	return out
-}
-
 func (c *call) mdsEntries() error {
-	res, err := c.attestation.Entries(queryAll(c, "attestationTypes"), queryAll(c, "certificationStatuses"))
+	res, err := c.attestation.Entries(queryValues(c.r, "attestationTypes"), queryValues(c.r, "certificationStatuses"))
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,12 @@ package httpapi_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
 )
 
@@ -133,18 +135,20 @@ func TestRegisterSessionCompletesOnce(t *testing.T) {
 func TestSignatureCounter(t *testing.T) {
 	tests := []struct {
 		name   string
+		allow  bool     // AllowCounterRegression
 		counts []uint32 // counter of each sign-in after registration at 0
 		ok     []bool
 	}{
-		{"increasing", []uint32{1, 5, 6}, []bool{true, true, true}},
-		{"always zero", []uint32{0, 0}, []bool{true, true}},
-		{"goes backwards", []uint32{5, 3}, []bool{true, false}},
-		{"repeats", []uint32{5, 5}, []bool{true, false}},
-		{"zero after non-zero is accepted", []uint32{5, 0}, []bool{true, true}},
+		{"increasing", false, []uint32{1, 5, 6}, []bool{true, true, true}},
+		{"always zero", false, []uint32{0, 0}, []bool{true, true}},
+		{"goes backwards", false, []uint32{5, 3}, []bool{true, false}},
+		{"repeats", false, []uint32{5, 5}, []bool{true, false}},
+		{"zero after non-zero is accepted", false, []uint32{5, 0}, []bool{true, true}},
+		{"backwards allowed by policy", true, []uint32{5, 3, 4, 6}, []bool{true, true, true, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newEnv(t, func(d *passkey.Deps) { d.AllowCounterRegression = tt.allow })
 			a := softauthn.New()
 			e.register(a, map[string]any{"userId": "u1", "username": "alice"})
 			for i, n := range tt.counts {
@@ -154,6 +158,14 @@ func TestSignatureCounter(t *testing.T) {
 				} else {
 					r.wantProblem(400, map[string]any{"errorCode": "signin_complete_error"})
 				}
+			}
+			// The stored counter never goes down.
+			creds, err := e.store.ListCredentials(t.Context(), e.appID, "u1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := slices.Max(append(tt.counts, 0)); creds[0].SignCount != want {
+				t.Fatalf("stored counter %d, want %d", creds[0].SignCount, want)
 			}
 		})
 	}

@@ -85,10 +85,21 @@ func jsonErrorTitle(err error) string {
 // .NET and Node SDKs send "userid", others "userId"), and whether it was
 // present.
 func query(r *http.Request, name string) (string, bool) {
+	vs := queryValues(r, name)
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// queryValues returns every value of a (repeatable) query parameter, the
+// name matched case-insensitively.
+func queryValues(r *http.Request, name string) []string {
+	var out []string
 	for k, vs := range r.URL.Query() {
-		if strings.EqualFold(k, name) && len(vs) > 0 {
-			return vs[0], true
+		if strings.EqualFold(k, name) {
+			out = append(out, vs...)
 		}
 	}
-	return "", false
+	return out
 }

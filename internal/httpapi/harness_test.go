@@ -56,7 +56,9 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
+// newEnv takes options of type func(*httpapi.Config) and
+// func(*passkey.Deps).
+func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
@@ -68,8 +70,14 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
 	configs := authconfig.New(st, clk.Now)
 	md := mdstest.Metadata(t)
 	attest := attestation.New(st, func() *mds.Metadata { return md }, clk.Now)
+	deps := passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Now: clk.Now}
+	for _, o := range opts {
+		if o, ok := o.(func(*passkey.Deps)); ok {
+			o(&deps)
+		}
+	}
 	cfg := httpapi.Config{
-		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Now: clk.Now}),
+		Passkeys:      passkey.New(deps),
 		Attestation:   attest,
 		Apps:          apps.New(st, sealer, clk.Now),
 		Users:         users.New(st),
@@ -79,7 +87,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Config)) *env {
 		Version:       "test",
 	}
 	for _, o := range opts {
-		o(&cfg)
+		if o, ok := o.(func(*httpapi.Config)); ok {
+			o(&cfg)
+		}
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)

@@ -42,6 +42,10 @@ type Config struct {
 	PublicLimiter *ratelimit.Limiter
 	// ClientIPHeader names a trusted proxy header carrying the client IP.
 	ClientIPHeader string
+	// MaxInFlight bounds the requests handled at once; beyond it the server
+	// answers 503 with Retry-After instead of queueing without limit
+	// (0: no bound). Health checks are never refused.
+	MaxInFlight int
 	// HSTS adds Strict-Transport-Security to every response.
 	HSTS bool
 	Log  *slog.Logger
@@ -59,6 +63,7 @@ type Server struct {
 	managementKey [32]byte
 	version       string
 	limiter       *ratelimit.Limiter
+	inFlight      chan struct{}
 	ipHeader      string
 	hsts          bool
 	log           *slog.Logger
@@ -86,6 +91,9 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if cfg.MaxInFlight > 0 {
+		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
+	}
 	s.routes()
 	return s
 }
@@ -109,6 +117,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.URL.Path = normalizePath(r.URL.Path)
+	if s.inFlight != nil && !strings.HasPrefix(r.URL.Path, "/health/") {
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		default:
+			s.writeError(w, r, &problem.Problem{
+				Status: http.StatusServiceUnavailable, Code: "server_busy", Title: "The server is busy. Try again shortly.",
+				Header: http.Header{"Retry-After": {"1"}},
+			})
+			return
+		}
+	}
 	rec := &statusRecorder{ResponseWriter: w}
 	s.mux.ServeHTTP(rec, r)
 	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))

@@ -56,6 +56,9 @@ type Deps struct {
 	Configs *authconfig.Service
 	// Policy may be nil: every verified credential is accepted.
 	Policy RegistrationPolicy
+	// AllowCounterRegression accepts sign-ins whose signature counter did
+	// not grow (logging a warning) instead of refusing them.
+	AllowCounterRegression bool
 	// Now may be nil (time.Now).
 	Now func() time.Time
 	Log *slog.Logger
@@ -67,13 +70,16 @@ type Service struct {
 	tokens  *token.Sealer
 	configs *authconfig.Service
 	policy  RegistrationPolicy
-	now     func() time.Time
-	log     *slog.Logger
+	// allowCounterRegression: see Deps.
+	allowCounterRegression bool
+	now                    func() time.Time
+	log                    *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, tokens: d.Tokens, configs: d.Configs, policy: d.Policy, now: d.Now, log: d.Log}
+	s := &Service{store: d.Store, tokens: d.Tokens, configs: d.Configs, policy: d.Policy,
+		allowCounterRegression: d.AllowCounterRegression, now: d.Now, log: d.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}

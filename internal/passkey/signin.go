@@ -154,6 +154,12 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	if err != nil {
 		return TokenResponse{}, fail(err)
 	}
+	if newCount != 0 && newCount <= cred.SignCount {
+		if err := s.counterRegressed(app.ID, cred); err != nil {
+			return TokenResponse{}, err
+		}
+		newCount = 0 // accepted: keep the stored counter
+	}
 	if err := s.store.ConsumeOnce(ctx, app.ID, sess.ID, sess.ExpiresAt); err != nil {
 		return TokenResponse{}, sessionUsed(err)
 	}
@@ -163,13 +169,8 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 		Device:     useragent.Device(client.UserAgent),
 		Country:    client.Country,
 	}
-	switch err := s.store.RecordCredentialUse(ctx, app.ID, cred.ID, use); {
-	case errors.Is(err, store.ErrCounterRegression):
-		return TokenResponse{}, problem.BadRequest("signin_complete_error", "SignCount must be greater than the current SignatureCounter")
-	case errors.Is(err, store.ErrNotFound):
-		return TokenResponse{}, problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
-	case err != nil:
-		return TokenResponse{}, internal("record credential use", err)
+	if err := s.recordUse(ctx, app.ID, cred, use); err != nil {
+		return TokenResponse{}, err
 	}
 	cfg, err := s.configs.Resolve(ctx, app.ID, sess.Purpose)
 	if err != nil {
@@ -183,7 +184,7 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	return s.mintVerify(ctx, app.ID, verifyPayload{
 		Type:         "passkey_signin",
 		UserID:       cred.UserID,
-		RPID:         ptr(string(req.RPID)),
+		RPID:         ptr(rpIDFor(string(req.RPID), string(req.Origin))),
 		Origin:       ptr(string(req.Origin)),
 		Device:       ptr(use.Device),
 		Country:      ptr(use.Country),
@@ -236,14 +237,42 @@ func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, 
 	if _, err := wa.ValidateLogin(user, data, parsed); err != nil {
 		return 0, err
 	}
-	// The counter rule is ours (api-spec.md §6.4): 0 means the authenticator
-	// keeps no counter and is always accepted; otherwise it must grow. The
-	// store applies the same rule atomically against concurrent sign-ins.
-	n := parsed.Response.AuthenticatorData.Counter
-	if n != 0 && n <= cred.SignCount {
-		return 0, protocol.ErrBadRequest.WithDetails("SignCount must be greater than the current SignatureCounter")
+	// go-webauthn only flags a regressed counter; the rule is applied by
+	// the caller and, atomically, by the store.
+	return parsed.Response.AuthenticatorData.Counter, nil
+}
+
+// counterRegressed applies the policy for a signature counter that did not
+// grow (api-spec.md §6.4: 0 means "no counter" and is always fine). By
+// default the sign-in is refused, since the credential may have been
+// cloned; with AllowCounterRegression it is logged and accepted.
+func (s *Service) counterRegressed(appID string, cred store.Credential) error {
+	if !s.allowCounterRegression {
+		return problem.BadRequest("signin_complete_error", "SignCount must be greater than the current SignatureCounter")
 	}
-	return n, nil
+	s.log.Warn("signature counter did not increase; accepted by policy", "app", appID, "user", cred.UserID)
+	return nil
+}
+
+// recordUse stores a successful sign-in. A concurrent sign-in may have
+// raised the counter meanwhile; the store then reports a regression, to
+// which the same policy applies.
+func (s *Service) recordUse(ctx context.Context, appID string, cred store.Credential, use store.CredentialUse) error {
+	err := s.store.RecordCredentialUse(ctx, appID, cred.ID, use)
+	if errors.Is(err, store.ErrCounterRegression) {
+		if err := s.counterRegressed(appID, cred); err != nil {
+			return err
+		}
+		use.SignCount = 0
+		err = s.store.RecordCredentialUse(ctx, appID, cred.ID, use)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
+	case err != nil:
+		return internal("record credential use", err)
+	}
+	return nil
 }
 
 func containsID(ids [][]byte, id []byte) bool {
