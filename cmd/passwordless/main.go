@@ -5,6 +5,8 @@
 //
 //	passwordless serve [flags]     run the HTTP API
 //	passwordless migrate [flags]   bring the database schema up to date and exit
+//	passwordless export [flags]    write one app to a file (JSON Lines)
+//	passwordless import [flags]    read an exported app into the database
 //	passwordless version           print the version
 package main
 
@@ -21,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -30,6 +33,7 @@ import (
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
+	"github.com/passwordless-oss/server/internal/console"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/jobs"
 	"github.com/passwordless-oss/server/internal/magiclink"
@@ -41,6 +45,7 @@ import (
 	"github.com/passwordless-oss/server/internal/store/postgres"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
+	"github.com/passwordless-oss/server/internal/transfer"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -57,6 +62,8 @@ func main() {
 const usage = `usage: passwordless <command> [flags]
   serve     run the HTTP API
   migrate   bring the database schema up to date and exit
+  export    write one app to a file: export --app <id> [--database <dsn>] [--out <file>]
+  import    read an exported app: import [--database <dsn>] [--in <file>]
   version   print the version
 Run "passwordless <command> -h" for the flags of a command.`
 
@@ -71,6 +78,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return migrate(context.Background(), args[1:], getenv, stdout, stderr)
+	case "export":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return exportApp(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return importApp(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
@@ -134,7 +149,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Log:            log,
 	})
 	go jobs.Run(ctx, st, time.Hour, log)
-	return listenAndServe(ctx, cfg.Addr, handler, log)
+
+	// Admin console and demo under /console (docs/console.md).
+	var consoleHandler http.Handler
+	if on, consoleURL, err := console.Settings(getenv); err != nil {
+		return err
+	} else if on {
+		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs,
+			Passkeys: passkeys, Tokens: sealer, Store: st, Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
+			ListenAddr: cfg.Addr, Out: stdout, Log: log}); err != nil {
+			return err
+		}
+	}
+	return listenAndServe(ctx, cfg.Addr, console.Mount(handler, consoleHandler), log)
 }
 
 // openStore opens the configured store; both apply their migrations.
@@ -168,6 +195,90 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer st.Close()
 	fmt.Fprintln(stdout, "the database schema is up to date")
+	return nil
+}
+
+// exportApp writes one app of the database to --out (default: stdout).
+func exportApp(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	database := fs.String("database", config.DefaultDatabase(getenv), "SQLite file path or postgres:// URL (PASSWORDLESS_DATABASE)")
+	appID := fs.String("app", "", "id of the app to export (required)")
+	out := fs.String("out", "", "file to write; default: standard output")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *appID == "" || fs.NArg() > 0 {
+		return errors.New("usage: passwordless export --app <id> [--database <dsn>] [--out <file>]")
+	}
+	cfg := config.Config{Database: *database}
+	if !cfg.IsPostgres() {
+		// Opening a missing SQLite file would create an empty database.
+		if _, err := os.Stat(cfg.Database); err != nil {
+			return fmt.Errorf("SQLite database: %w", err)
+		}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *out == "" {
+		return transfer.Export(ctx, st, *appID, stdout)
+	}
+	// Write next to the target and rename when complete, so a failed
+	// export leaves no partial file behind under the requested name.
+	f, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := transfer.Export(ctx, st, *appID, f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), *out)
+}
+
+// importApp reads an exported app from --in (default: stdin) into the
+// database.
+func importApp(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	database := fs.String("database", config.DefaultDatabase(getenv), "SQLite file path or postgres:// URL (PASSWORDLESS_DATABASE)")
+	in := fs.String("in", "", "export file to read; default: standard input")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errors.New("usage: passwordless import [--database <dsn>] [--in <file>]")
+	}
+	r := stdin
+	if *in != "" {
+		f, err := os.Open(*in)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	st, err := openStore(ctx, config.Config{Database: *database})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	appID, err := transfer.Import(ctx, st, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported app %q\n", appID)
 	return nil
 }
 

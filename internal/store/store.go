@@ -203,6 +203,12 @@ type ActiveUserReport struct {
 	Total  int
 }
 
+// UserAlias is an alias with its owner, for export and import.
+type UserAlias struct {
+	UserID string
+	Alias
+}
+
 // Store is the persistence interface. Implementations are safe for
 // concurrent use, and every single-use or uniqueness rule is enforced
 // atomically by the backend so that several server instances sharing one
@@ -312,7 +318,9 @@ type Store interface {
 	// AddAuthConfig stores a new configuration; ErrConflict if the purpose
 	// is stored already.
 	AddAuthConfig(ctx context.Context, c AuthConfig) error
-	// PutAuthConfig inserts or replaces a configuration (all fields).
+	// PutAuthConfig inserts a configuration, or overwrites every field of a
+	// stored one except LastUsedOn, which only TouchAuthConfig moves (so an
+	// edit cannot undo a concurrent sign-in's update).
 	PutAuthConfig(ctx context.Context, c AuthConfig) error
 	// DeleteAuthConfig removes a configuration; ErrNotFound if not stored.
 	DeleteAuthConfig(ctx context.Context, appID, purpose string) error
@@ -355,6 +363,19 @@ type Store interface {
 	ListActiveUserReports(ctx context.Context, appID string, from, to time.Time) ([]ActiveUserReport, error)
 	// ListAppIDs returns every app id, sorted (for background jobs).
 	ListAppIDs(ctx context.Context) ([]string, error)
+
+	// ListCredentialsPage returns up to limit of the app's credentials whose
+	// id sorts after after (byte order; nil: from the start), ordered by id.
+	ListCredentialsPage(ctx context.Context, appID string, after []byte, limit int) ([]Credential, error)
+	// ImportCredentials stores many credentials of one or more apps in one
+	// transaction; ErrConflict (and nothing written) if an id exists.
+	ImportCredentials(ctx context.Context, creds []Credential) error
+	// ListAliasesPage returns up to limit of the app's aliases whose hash
+	// sorts after after (byte order), ordered by hash.
+	ListAliasesPage(ctx context.Context, appID, after string, limit int) ([]UserAlias, error)
+	// ImportAliases stores aliases in one transaction; ErrAliasConflict (and
+	// nothing written) if a hash is taken.
+	ImportAliases(ctx context.Context, appID string, aliases []UserAlias) error
 
 	// HitRateLimit adds one hit to the counter key in the fixed window that
 	// starts at window and returns the count after the hit, atomically

@@ -74,7 +74,9 @@ func (s *Store) AddAuthConfig(ctx context.Context, c store.AuthConfig) error {
 	return nil
 }
 
-// PutAuthConfig inserts or replaces a configuration, every column included.
+// PutAuthConfig inserts a configuration or overwrites every column of the
+// stored one but last_used_on, which only TouchAuthConfig moves: an edit
+// racing a sign-in must not put back the time the sign-in replaced.
 func (s *Store) PutAuthConfig(ctx context.Context, c store.AuthConfig) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO auth_configs (`+authConfigColumns+`)
 		VALUES `+authConfigValues+`
@@ -82,7 +84,7 @@ func (s *Store) PutAuthConfig(ctx context.Context, c store.AuthConfig) error {
 			user_verification = EXCLUDED.user_verification, ttl_ns = EXCLUDED.ttl_ns,
 			hints = EXCLUDED.hints, created_by = EXCLUDED.created_by,
 			created_on = EXCLUDED.created_on, edited_by = EXCLUDED.edited_by,
-			edited_on = EXCLUDED.edited_on, last_used_on = EXCLUDED.last_used_on`,
+			edited_on = EXCLUDED.edited_on`,
 		authConfigArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("postgres: put auth config %q of app %q: %w", c.Purpose, c.AppID, err)

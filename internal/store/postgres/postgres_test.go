@@ -36,7 +36,7 @@ type server struct {
 }
 
 // testServer connects to the test server or skips (fails under CI).
-func testServer(t *testing.T) *server {
+func testServer(t testing.TB) *server {
 	t.Helper()
 	u := os.Getenv(envURL)
 	if u == "off" {
@@ -67,7 +67,7 @@ func testServer(t *testing.T) *server {
 
 // createDB creates an empty database, dropped again (connections and all)
 // when t ends, and returns its connection string.
-func (srv *server) createDB(t *testing.T) string {
+func (srv *server) createDB(t testing.TB) string {
 	t.Helper()
 	var b [8]byte
 	rand.Read(b[:])
@@ -104,7 +104,7 @@ func withDatabase(u, name string) (string, error) {
 	return u + " dbname=" + name, nil
 }
 
-func openStore(t *testing.T, u string) *Store {
+func openStore(t testing.TB, u string) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), u)
 	if err != nil {

@@ -96,13 +96,13 @@ func (s *Store) AddAuthConfig(ctx context.Context, c store.AuthConfig) error {
 }
 
 // PutAuthConfig inserts the configuration or overwrites every column of
-// the stored one.
+// the stored one but last_used_on, which only TouchAuthConfig moves: an
+// edit racing a sign-in must not put back the time the sign-in replaced.
 func (s *Store) PutAuthConfig(ctx context.Context, c store.AuthConfig) error {
 	_, err := s.write.ExecContext(ctx, authConfigInsert+` ON CONFLICT (app_id, purpose) DO UPDATE SET
 		user_verification = excluded.user_verification, ttl = excluded.ttl, hints = excluded.hints,
 		created_by = excluded.created_by, created_on = excluded.created_on,
-		edited_by = excluded.edited_by, edited_on = excluded.edited_on,
-		last_used_on = excluded.last_used_on`, authConfigArgs(c)...)
+		edited_by = excluded.edited_by, edited_on = excluded.edited_on`, authConfigArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: put auth config %q of app %q: %w", c.Purpose, c.AppID, err)
 	}

@@ -28,12 +28,7 @@ func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases [
 }
 
 func insertCredential(ctx context.Context, tx *sql.Tx, c store.Credential) error {
-	n, err := execAffected(ctx, tx, `INSERT INTO credentials (`+credentialColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		c.AppID, nonNilBytes(c.ID), c.UserID, nonNilBytes(c.UserHandle), nonNilBytes(c.PublicKey),
-		int64(c.SignCount), c.AttestationFmt, nullIfEmptyBytes(c.AAGUID),
-		encTime(c.CreatedAt), encTime(c.LastUsedAt), c.RPID, c.Origin, c.Country, c.Device,
-		c.Nickname, c.BackupEligible, c.BackupState, encBoolPtr(c.Discoverable), encStrings(c.Transports))
+	n, err := execAffected(ctx, tx, credentialInsert(1), credentialArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: add credential of app %q: %w", c.AppID, err)
 	}

@@ -266,6 +266,8 @@ type appState struct {
 	Allowed, Blocked  []store.AuthenticatorEntry
 	CredentialReports []store.CredentialReport
 	ActiveUserReports []store.ActiveUserReport
+	CredentialPage    []store.Credential
+	AliasPage         []store.UserAlias
 }
 
 // snapshot reads an app's rows, for users "user1" and "user2" and the
@@ -318,6 +320,12 @@ func snapshot(t *testing.T, s store.Store, appID string) appState {
 	activeReports, err := s.ListActiveUserReports(ctx, appID, time.Time{}, time.Time{})
 	must(t, err)
 	st.ActiveUserReports = normAll(activeReports, normActiveUserReport)
+	credPage, err := s.ListCredentialsPage(ctx, appID, nil, 1000)
+	must(t, err)
+	st.CredentialPage = normAll(credPage, normCred)
+	aliasPage, err := s.ListAliasesPage(ctx, appID, "", 1000)
+	must(t, err)
+	st.AliasPage = normAll(aliasPage, same)
 	return st
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ var authConfigCases = []testCase{
 		}
 		wantAuthConfigs(t, s, "app1", a, b, c)
 	}},
-	{"put inserts and replaces every field", func(t *testing.T, s store.Store) {
+	{"put inserts every field and replaces all but last used", func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		first := newAuthConfig("app1", "sign-in")
@@ -91,8 +92,56 @@ var authConfigCases = []testCase{
 			EditedOn:         ptr(at(time.Hour)),
 		}
 		must(t, s.PutAuthConfig(ctx, second))
-		wantAuthConfig(t, s, second)
-		wantAuthConfigs(t, s, "app1", second)
+		want := second
+		want.LastUsedOn = first.LastUsedOn
+		wantAuthConfig(t, s, want)
+		wantAuthConfigs(t, s, "app1", want)
+	}},
+	{"put keeps last used of a stored row", func(t *testing.T, s store.Store) {
+		createApp(t, s, "app1")
+		touched := at(2 * time.Hour)
+		for _, tc := range []struct {
+			name   string
+			stored func(ctx context.Context, s store.Store) error
+			put    *time.Time // LastUsedOn the edit carries
+			want   *time.Time
+		}{
+			{"never used, put without", addAuthConfig, nil, nil},
+			{"never used, put with", addAuthConfig, ptr(at(time.Hour)), nil},
+			{"touched, put without", touchedAuthConfig(touched), nil, &touched},
+			{"touched, put older", touchedAuthConfig(touched), ptr(at(time.Hour)), &touched},
+			{"touched, put newer", touchedAuthConfig(touched), ptr(at(3 * time.Hour)), &touched},
+			{"put over put", func(ctx context.Context, s store.Store) error {
+				c := newAuthConfig("app1", "sign-in")
+				c.LastUsedOn = &touched
+				return s.PutAuthConfig(ctx, c)
+			}, ptr(at(time.Hour)), &touched},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := t.Context()
+				if err := s.DeleteAuthConfig(ctx, "app1", "sign-in"); err != nil {
+					wantErr(t, err, store.ErrNotFound)
+				}
+				must(t, tc.stored(ctx, s))
+				edit := newAuthConfig("app1", "sign-in")
+				edit.UserVerification, edit.TTL, edit.Hints = "discouraged", time.Hour, nil
+				edit.EditedBy, edit.EditedOn = "editor", ptr(at(time.Hour))
+				edit.LastUsedOn = tc.put
+				must(t, s.PutAuthConfig(ctx, edit))
+				want := edit
+				want.LastUsedOn = tc.want
+				wantAuthConfig(t, s, want)
+			})
+		}
+	}},
+	{"touch after put", func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		createApp(t, s, "app1")
+		c := newAuthConfig("app1", "sign-in")
+		must(t, s.PutAuthConfig(ctx, c))
+		must(t, s.TouchAuthConfig(ctx, "app1", "sign-in", at(time.Hour), preset("app1", "sign-in")))
+		c.LastUsedOn = ptr(at(time.Hour))
+		wantAuthConfig(t, s, c)
 	}},
 	{"delete", func(t *testing.T, s store.Store) {
 		ctx := t.Context()
@@ -175,6 +224,19 @@ var authConfigCases = []testCase{
 		got.LastUsedOn = nil
 		wantEqual(t, "stored preset", got, normAuthConfig(preset("app1", "sign-in")))
 	}},
+}
+
+func addAuthConfig(ctx context.Context, s store.Store) error {
+	return s.AddAuthConfig(ctx, newAuthConfig("app1", "sign-in"))
+}
+
+func touchedAuthConfig(at time.Time) func(ctx context.Context, s store.Store) error {
+	return func(ctx context.Context, s store.Store) error {
+		if err := addAuthConfig(ctx, s); err != nil {
+			return err
+		}
+		return s.TouchAuthConfig(ctx, "app1", "sign-in", at, preset("app1", "sign-in"))
+	}
 }
 
 func wantAuthConfig(t *testing.T, s store.Store, want store.AuthConfig) {

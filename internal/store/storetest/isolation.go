@@ -89,6 +89,26 @@ var isolationCases = []testCase{
 			must(t, s.DeleteUser(ctx, "b", "user1"))
 		})
 	}},
+	{"paging and import", func(t *testing.T, s store.Store) {
+		isolated(t, s, func(ctx context.Context) {
+			wantCredPage(t, s, "b", nil, 100)
+			wantAliasPage(t, s, "b", "", 100)
+			// "a" holds cred1 and hash1: the same keys in "b" are free.
+			c := newCred("b", "cred1", "user1", at(time.Minute))
+			must(t, s.ImportCredentials(ctx, []store.Credential{c}))
+			aliases := []store.UserAlias{{UserID: "user2", Alias: store.Alias{Hash: "hash1"}}}
+			must(t, s.ImportAliases(ctx, "b", aliases))
+			wantCredPage(t, s, "b", nil, 100, c)
+			wantAliasPage(t, s, "b", "", 100, aliases...)
+			// A conflict in "b" leaves both apps alone.
+			wantErr(t, s.ImportCredentials(ctx, []store.Credential{newCred("b", "cred2", "user1", t0), c}), store.ErrConflict)
+			wantErr(t, s.ImportAliases(ctx, "b", []store.UserAlias{{UserID: "user1", Alias: store.Alias{Hash: "hash2"}}, aliases[0]}), store.ErrAliasConflict)
+			wantCredPage(t, s, "b", nil, 100, c)
+			wantAliasPage(t, s, "b", "", 100, aliases...)
+			must(t, s.DeleteUser(ctx, "b", "user1"))
+			must(t, s.DeleteUser(ctx, "b", "user2"))
+		})
+	}},
 	{"auth configs", func(t *testing.T, s store.Store) {
 		isolated(t, s, func(ctx context.Context) {
 			_, err := s.GetAuthConfig(ctx, "b", "sign-in")

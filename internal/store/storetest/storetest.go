@@ -25,6 +25,11 @@
 //     equal its arguments;
 //   - report dates given to Put are midnight UTC (the suite uses no other),
 //     and the List bounds are compared as given.
+//   - ListCredentialsPage and ListAliasesPage return nothing for a limit of
+//     0 or less; ListCredentialsPage tells a nil after (from the start)
+//     from a non-nil empty one (after the empty id);
+//   - ImportCredentials and ImportAliases treat an id or hash repeated
+//     within the batch as a conflict, like one stored before.
 package storetest
 
 import (
@@ -56,6 +61,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Authenticators", func(t *testing.T) { runCases(t, open, authenticatorCases) })
 	t.Run("Reports", func(t *testing.T) { runCases(t, open, reportCases) })
 	t.Run("RateLimits", func(t *testing.T) { runCases(t, open, rateLimitCases) })
+	t.Run("CredentialPages", func(t *testing.T) { runCases(t, open, credentialPageCases) })
+	t.Run("AliasPages", func(t *testing.T) { runCases(t, open, aliasPageCases) })
+	t.Run("ImportCredentials", func(t *testing.T) { runCases(t, open, importCredentialCases) })
+	t.Run("ImportAliases", func(t *testing.T) { runCases(t, open, importAliasCases) })
 	t.Run("Isolation", func(t *testing.T) { runCases(t, open, isolationCases) })
 }
 

@@ -1,0 +1,79 @@
+// The demo's logic: register (backend mints a register token, browser
+// creates the passkey, backend verifies) and sign in (browser signs in,
+// backend verifies). Calls to /console/demo/api/* stand for a site's own
+// backend, which would use its ApiSecret with /register/token and
+// /signin/verify.
+(function () {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  let cfg;
+
+  async function backend(path, body) {
+    const headers = { 'Content-Type': 'application/json' };
+    if (cfg.csrf) headers['X-CSRF-Token'] = cfg.csrf;
+    const res = await fetch('api/' + path + location.search, { method: 'POST', headers, body: JSON.stringify(body) });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || data.title || 'HTTP ' + res.status);
+    return data;
+  }
+
+  function status(msg, isError) {
+    $('demo-status').textContent = msg;
+    $('demo-status').className = isError ? 'error' : 'notice';
+  }
+
+  function result(verified) {
+    $('demo-result').textContent = JSON.stringify(verified, null, 2);
+    $('demo-result').hidden = false;
+    if (cfg.console) {
+      $('demo-console').querySelector('a').href = cfg.console;
+      $('demo-console').hidden = false;
+    }
+  }
+
+  async function run(what, fn) {
+    status(what + '…');
+    $('demo-result').hidden = true;
+    try {
+      const verified = await fn();
+      status(what + ' succeeded: the backend verified the token for user ' + verified.userId + '.');
+      result(verified);
+    } catch (e) {
+      status(what + ' failed: ' + e.message, true);
+    }
+  }
+
+  async function start() {
+    const res = await fetch('api/config' + location.search);
+    cfg = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      $('demo-app').textContent = cfg.error || 'The demo is not available.';
+      return;
+    }
+    if (!PwlWebAuthn.supported()) {
+      $('demo-app').textContent = 'This browser does not support passkeys (WebAuthn), or the page is not a secure context.';
+      return;
+    }
+    const client = { apiUrl: cfg.apiUrl, apiKey: cfg.apiKey };
+    $('demo-app').textContent = 'App "' + cfg.appId + '", public key ' + cfg.apiKey + ', API ' + cfg.apiUrl;
+    $('demo-form').hidden = false;
+    $('register').addEventListener('click', () => {
+      const username = $('username').value.trim();
+      if (!username) return status('Enter a username to register.', true);
+      run('Registration', async () => {
+        const { token } = await backend('register-token', { username });
+        const verifyToken = await PwlWebAuthn.register(client, token, 'demo');
+        return backend('verify', { token: verifyToken });
+      });
+    });
+    $('signin').addEventListener('click', () => {
+      const alias = $('username').value.trim();
+      run('Sign-in', async () => {
+        const verifyToken = await PwlWebAuthn.signin(client, alias ? { alias } : {});
+        return backend('verify', { token: verifyToken });
+      });
+    });
+  }
+
+  start().catch((e) => status('The demo failed to start: ' + e.message, true));
+})();

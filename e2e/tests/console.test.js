@@ -1,0 +1,204 @@
+// The admin console and the demo in headless Chromium with a virtual
+// authenticator: bootstrap the first administrator from the setup link the
+// server prints, sign out and back in with the passkey, create an app and
+// keys, register a user through the demo, manage that user's passkey,
+// toggle a feature, read the event log and see the usage charts. The
+// server runs in development mode (the demo of app "test" is open there).
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PasswordlessClient } from '@passwordlessdev/passwordless-nodejs';
+import { useSuite } from '../lib/fixture.js';
+import { REPO_ROOT } from '../lib/server.js';
+
+const ctx = useSuite({ browser: true, env: { PASSWORDLESS_DEV: 'true' } });
+const ARTIFACTS = path.join(REPO_ROOT, 'e2e', 'artifacts');
+const APP = 'shopdemo';
+
+/** The one-time setup link the server printed at start. */
+async function setupLink() {
+  for (let i = 0; i < 50; i++) {
+    const log = fs.readFileSync(ctx.server.logFile, 'utf8');
+    const m = log.match(/http:\/\/localhost:\d+\/console\/setup\?token=setup_[0-9a-f]+/);
+    if (m) return m[0];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the server printed no console setup link');
+}
+
+const consoleUrl = (p) => `http://localhost:${ctx.server.port}/console${p}`;
+
+describe('admin console', () => {
+  const state = {};
+
+  it('bootstraps the first administrator with a passkey from the printed setup link', async () => {
+    const link = await setupLink();
+    assert.equal(new URL(link).port, String(ctx.server.port));
+    const page = ctx.browser.page;
+    await page.goto(link);
+    await page.fill('#admin-name', 'Ada Admin');
+    await page.click('#enrol-button');
+    await page.waitForURL('**/console/apps');
+    assert.match(await page.textContent('header'), /Ada Admin/);
+    const [cookie] = (await ctx.browser.context.cookies()).filter((c) => c.name === 'pwl_console');
+    assert.ok(cookie, 'no session cookie');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+    assert.equal(cookie.path, '/console');
+
+    // The link works once.
+    await page.goto(link);
+    assert.match(await page.textContent('main'), /not valid/);
+  });
+
+  it('signs out and back in with the passkey', async () => {
+    const page = ctx.browser.page;
+    await page.goto(consoleUrl('/apps'));
+    await page.click('#signout');
+    await page.waitForURL('**/console/signin');
+    await page.goto(consoleUrl('/apps'));
+    await page.waitForURL('**/console/signin?next=*');
+    await page.click('#signin-button');
+    await page.waitForURL('**/console/apps');
+    assert.match(await page.textContent('h1'), /Applications/);
+  });
+
+  it('creates an app and shows its secrets once', async () => {
+    const page = ctx.browser.page;
+    await page.fill('input[name="check"]', APP);
+    await page.click('#check');
+    assert.match(await page.textContent('.notice'), new RegExp(`${APP} is available`));
+    await page.fill('#app-id', APP);
+    await page.click('#create');
+    const keys = await page.textContent('#new-keys');
+    state.publicKey = keys.match(new RegExp(`${APP}:public:[0-9a-f]+`))[0];
+    state.secret = keys.match(new RegExp(`${APP}:secret:[0-9a-f]+`))[0];
+    await page.click('#continue');
+    assert.match(await page.textContent('main'), new RegExp(state.publicKey));
+    assert.doesNotMatch(await page.textContent('main'), new RegExp(state.secret));
+  });
+
+  it('creates and locks a key', async () => {
+    const page = ctx.browser.page;
+    await page.goto(consoleUrl(`/apps/${APP}/keys`));
+    await page.click('#create-secret button');
+    const key = (await page.textContent('#new-key')).trim();
+    assert.match(key, new RegExp(`^${APP}:secret:[0-9a-f]{32}$`));
+    const id = key.slice(-4);
+    const row = `#keys tr[data-key="${id}"]`;
+    assert.match(await page.textContent(row), /active/);
+    await page.click(`${row} button:has-text("Lock")`);
+    await page.waitForURL(`**/console/apps/${APP}/keys`);
+    assert.match(await page.textContent(row), /locked/);
+    assert.doesNotMatch(await page.textContent('#keys'), new RegExp(key), 'a secret was shown twice');
+  });
+
+  it('registers and signs in a user through the demo, then sees the user in the console', async () => {
+    await ctx.browser.newAuthenticator();
+    const page = ctx.browser.page;
+    await page.goto(consoleUrl(`/demo/?app=${APP}`));
+    await page.waitForSelector('#demo-form:not([hidden])');
+    await page.fill('#username', 'grace@example.com');
+    await page.click('#register');
+    await page.waitForFunction(() => /succeeded|failed/.test(document.getElementById('demo-status').textContent));
+    assert.match(await page.textContent('#demo-status'), /Registration succeeded/);
+    const registered = JSON.parse(await page.textContent('#demo-result'));
+    assert.equal(registered.success, true);
+    assert.equal(registered.type, 'passkey_register');
+
+    await page.click('#signin');
+    await page.waitForFunction(() => /Sign-in (succeeded|failed)/.test(document.getElementById('demo-status').textContent));
+    assert.match(await page.textContent('#demo-status'), /Sign-in succeeded/);
+    const signedIn = JSON.parse(await page.textContent('#demo-result'));
+    assert.equal(signedIn.userId, registered.userId);
+    assert.equal(signedIn.type, 'passkey_signin');
+    state.userId = registered.userId;
+
+    // The same passkey with the official browser client and Node SDK,
+    // using the keys the console showed at app creation.
+    await page.goto(ctx.pages.url);
+    const res = await ctx.browser.client({ apiUrl: ctx.server.baseUrl, apiKey: state.publicKey }, 'signinWithAlias', 'grace@example.com');
+    assert.match(res?.token ?? '', /^verify_/, JSON.stringify(res));
+    const verified = await new PasswordlessClient(state.secret, { baseUrl: ctx.server.baseUrl }).verifyToken(res.token);
+    assert.equal(verified.userId, state.userId);
+
+    await page.goto(consoleUrl(`/apps/${APP}/users`));
+    assert.match(await page.textContent('#users'), /grace@example\.com/);
+    assert.match(await page.textContent('#users'), new RegExp(state.userId));
+  });
+
+  it("deletes the user's passkey", async () => {
+    const page = ctx.browser.page;
+    await page.click(`#users a:has-text("${state.userId}")`);
+    await page.waitForURL('**/user?id=*');
+    const rows = await page.$$('#passkeys tbody tr');
+    assert.equal(rows.length, 1);
+    const row = await page.textContent('#passkeys tbody');
+    assert.match(row, /demo/, 'nickname');
+    assert.match(row, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'AAGUID');
+    await page.click('#passkeys button:has-text("Delete passkey")');
+    await page.waitForURL('**/user?id=*');
+    assert.match(await page.textContent('#passkeys'), /No passkeys/);
+  });
+
+  it('toggles a feature', async () => {
+    const page = ctx.browser.page;
+    await page.goto(consoleUrl(`/apps/${APP}/features`));
+    assert.equal(await page.isChecked('#magic-links'), true);
+    await page.uncheck('#magic-links');
+    await page.click('#save-features');
+    await page.waitForURL('**/features?saved=1');
+    assert.equal(await page.isChecked('#magic-links'), false);
+    assert.match(await page.textContent('.notice'), /Saved/);
+  });
+
+  it('reads the event log, filtered by type', async () => {
+    const page = ctx.browser.page;
+    await page.goto(consoleUrl(`/apps/${APP}/events`));
+    const all = await page.textContent('#events');
+    for (const type of ['AdminMagicLinksDisabled', 'ApiUserDeleteCredential', 'AdminApiKeyLocked', 'ApiAuthPasskeyRegistrationCompleted', 'ApiUserSignInVerified']) {
+      assert.match(all, new RegExp(type), `event ${type} missing`);
+    }
+    await page.selectOption('#event-type', 'AdminApiKeyLocked');
+    await page.click('button:has-text("Filter")');
+    await page.waitForURL('**/events?type=AdminApiKeyLocked');
+    const rows = await page.$$eval('#events tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    assert.equal(rows.length, 1, rows.join('\n'));
+    assert.match(rows[0], /Locked key/);
+  });
+
+  it('renders the usage charts and keeps a screenshot', async () => {
+    const page = ctx.browser.page;
+    await page.goto(consoleUrl(`/apps/${APP}/usage`));
+    for (const id of ['credentials-chart', 'active-users-chart']) {
+      const svg = await page.$(`svg#${id}`);
+      assert.ok(svg, `no ${id}`);
+      const box = await svg.boundingBox();
+      assert.ok(box.width > 300 && box.height > 100, `${id} is ${JSON.stringify(box)}`);
+      assert.ok((await page.$$(`svg#${id} line.grid`)).length >= 3, `${id} has no grid`);
+    }
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-usage.png'), fullPage: true });
+    await page.goto(consoleUrl(`/apps/${APP}/users`));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-users.png'), fullPage: true });
+    assert.ok(fs.statSync(path.join(ARTIFACTS, 'console-usage.png')).size > 1000);
+  });
+
+  it('runs the open demo of the development app without a session', async () => {
+    const page = ctx.browser.page;
+    await ctx.browser.context.clearCookies();
+    await page.goto(consoleUrl('/demo'));
+    await page.waitForSelector('#demo-form:not([hidden])');
+    assert.match(await page.textContent('#demo-app'), /test:public:2e728aa5986f4ba8b073a5b28a939795/);
+    await page.fill('#username', 'newcomer');
+    await page.click('#register');
+    await page.waitForFunction(() => /succeeded|failed/.test(document.getElementById('demo-status').textContent));
+    assert.match(await page.textContent('#demo-status'), /Registration succeeded/);
+    // Other apps need a console session.
+    await page.goto(consoleUrl(`/demo/?app=${APP}`));
+    await page.waitForFunction(() => document.getElementById('demo-app').textContent !== 'Loading…');
+    assert.match(await page.textContent('#demo-app'), /Sign in to the console/);
+  });
+});

@@ -1,0 +1,340 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/passwordless-oss/server/internal/apikey"
+	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/wire"
+)
+
+type appRow struct {
+	ID         string
+	AdminEmail string
+	CreatedAt  string
+	DeleteAt   string
+}
+
+type appsView struct {
+	Apps    []appRow
+	Check   string
+	Created *apps.CreateResponse
+	NewID   string
+	Form    struct{ ID, AdminEmail string }
+}
+
+// loadApp returns the app named in the path; the console's own app is not
+// managed here.
+func (c *Console) loadApp(w http.ResponseWriter, r *http.Request) (store.App, bool) {
+	id := r.PathValue("app")
+	if id == ConsoleAppID {
+		c.fail(w, r, http.StatusNotFound, "The console's own app is managed on the Administrators page.")
+		return store.App{}, false
+	}
+	app, err := c.cfg.Store.GetApp(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		c.fail(w, r, http.StatusNotFound, "There is no app "+id+".")
+		return app, false
+	}
+	if err != nil {
+		c.failErr(w, r, err)
+		return app, false
+	}
+	return app, true
+}
+
+func (c *Console) listApps(ctx context.Context) ([]appRow, error) {
+	ids, err := c.cfg.Store.ListAppIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []appRow
+	for _, id := range ids {
+		if id == ConsoleAppID {
+			continue
+		}
+		app, err := c.cfg.Store.GetApp(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		row := appRow{ID: app.ID, AdminEmail: app.AdminEmail, CreatedAt: wire.FormatStored(app.CreatedAt)}
+		if app.DeleteAt != nil {
+			row.DeleteAt = wire.FormatStored(*app.DeleteAt)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func (c *Console) appsPage(w http.ResponseWriter, r *http.Request, s session) {
+	p := page{}
+	if id := strings.TrimSpace(r.URL.Query().Get("check")); id != "" {
+		v := appsView{Check: id}
+		v.Form.ID = id
+		res, err := c.cfg.Apps.Available(r.Context(), id)
+		switch {
+		case err != nil:
+			_, p.Error = c.message(err)
+		case res["available"]:
+			p.Notice = "The id " + id + " is available."
+		default:
+			p.Error = "The id " + id + " is taken."
+		}
+		p.Data = v
+	}
+	c.renderApps(w, r, 0, p)
+}
+
+func (c *Console) renderApps(w http.ResponseWriter, r *http.Request, status int, p page) {
+	list, err := c.listApps(r.Context())
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	v, _ := p.Data.(appsView)
+	v.Apps = list
+	p.Title, p.Data = "Applications", v
+	c.render(w, r, status, "apps", p)
+}
+
+func (c *Console) appsCreate(w http.ResponseWriter, r *http.Request, s session) {
+	id := strings.TrimSpace(r.PostFormValue("id"))
+	email := strings.TrimSpace(r.PostFormValue("adminEmail"))
+	v := appsView{}
+	v.Form.ID, v.Form.AdminEmail = id, email
+	if id == ConsoleAppID {
+		c.renderApps(w, r, http.StatusConflict, page{Error: "The id " + id + " is reserved for the console.", Data: v})
+		return
+	}
+	retention := wire.Int(30)
+	var res apps.CreateResponse
+	err := c.withEvents(r, id, func(ctx context.Context) error {
+		var err error
+		res, err = c.cfg.Apps.Create(ctx, id, apps.CreateRequest{
+			AdminEmail:                  wire.String(email),
+			EventLoggingIsEnabled:       r.PostFormValue("eventLogging") == "on",
+			EventLoggingRetentionPeriod: &retention,
+		})
+		return err
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderApps(w, r, status, page{Error: msg, Data: v})
+		return
+	}
+	c.log.Info("console: app created", "app", id, "by", s.UserID)
+	v = appsView{Created: &res, NewID: id}
+	c.render(w, r, http.StatusOK, "app_created", page{Title: "App " + id + " created", Data: v})
+}
+
+type appView struct {
+	App        appRow
+	APIURL     string
+	PublicKeys []apps.KeyView
+	CanDelete  bool
+	DeleteNow  bool
+	Pending    bool
+	Due        bool
+}
+
+func (c *Console) appPage(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	c.renderApp(w, r, 0, app, page{})
+}
+
+func (c *Console) renderApp(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+	ctx := r.Context()
+	keys, err := c.cfg.Apps.ListKeys(ctx, app.ID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	v := appView{App: appRow{ID: app.ID, AdminEmail: app.AdminEmail, CreatedAt: wire.FormatStored(app.CreatedAt)}, APIURL: c.baseURL(r)}
+	for _, k := range keys {
+		if store.KeyKind(k.Type) == store.KeyPublic {
+			v.PublicKeys = append(v.PublicKeys, k)
+		}
+	}
+	if app.DeleteAt != nil {
+		v.Pending = true
+		v.App.DeleteAt = wire.FormatStored(*app.DeleteAt)
+		v.Due = !app.DeleteAt.After(c.now())
+	} else if v.DeleteNow, err = c.cfg.Apps.CanDeleteImmediately(ctx, app.ID); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	p.Title, p.App, p.Data = "App "+app.ID, &appNav{ID: app.ID, Tab: "start"}, v
+	c.render(w, r, status, "app", p)
+}
+
+func (c *Console) appMarkDelete(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	if r.PostFormValue("confirm") != app.ID {
+		c.renderApp(w, r, http.StatusBadRequest, app, page{Error: "Type the app id to confirm the deletion."})
+		return
+	}
+	var res apps.DeletionResult
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		var err error
+		res, err = c.cfg.Apps.MarkDelete(ctx, app.ID, apps.MarkDeleteRequest{DeletedBy: wire.String(s.Name)})
+		return err
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderApp(w, r, status, app, page{Error: msg})
+		return
+	}
+	if res.IsDeleted {
+		c.renderApps(w, r, 0, page{Notice: res.Message})
+		return
+	}
+	c.redirect(w, r, Prefix+"/apps/"+app.ID)
+}
+
+func (c *Console) appCancelDelete(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		_, err := c.cfg.Apps.CancelDelete(ctx, app.ID)
+		return err
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderApp(w, r, status, app, page{Error: msg})
+		return
+	}
+	c.redirect(w, r, Prefix+"/apps/"+app.ID)
+}
+
+func (c *Console) appDelete(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	res, err := c.cfg.Apps.Delete(r.Context(), app.ID)
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderApp(w, r, status, app, page{Error: msg})
+		return
+	}
+	c.renderApps(w, r, 0, page{Notice: res.Message})
+}
+
+type keysView struct {
+	Keys   []apps.KeyView
+	NewKey string
+	Kind   string
+}
+
+func (c *Console) keysPage(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	c.renderKeys(w, r, 0, app, page{})
+}
+
+func (c *Console) renderKeys(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+	var keys []apps.KeyView
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		var err error
+		keys, err = c.cfg.Apps.ListKeys(ctx, app.ID)
+		return err
+	})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	v, _ := p.Data.(keysView)
+	v.Keys = keys
+	p.Title, p.App, p.Data = "API keys of "+app.ID, &appNav{ID: app.ID, Tab: "keys"}, v
+	c.render(w, r, status, "keys", p)
+}
+
+// scopeIndex maps the form's scope names to the numbers of the key
+// creation body, per key kind.
+var scopeIndex = map[store.KeyKind]map[string]wire.Int{
+	store.KeyPublic: {apikey.ScopeRegister: 0, apikey.ScopeLogin: 1},
+	store.KeySecret: {apikey.ScopeTokenRegister: 0, apikey.ScopeTokenVerify: 1},
+}
+
+func (c *Console) keysCreate(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	kind := store.KeyPublic
+	if r.PostFormValue("kind") == "secret" {
+		kind = store.KeySecret
+	}
+	var scopes []wire.Int
+	for _, name := range r.PostForm["scope"] {
+		if n, ok := scopeIndex[kind][name]; ok {
+			scopes = append(scopes, n)
+		}
+	}
+	var res map[string]string
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		var err error
+		res, err = c.cfg.Apps.CreateKey(ctx, app.ID, kind, apps.CreateKeyRequest{Scopes: scopes})
+		return err
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderKeys(w, r, status, app, page{Error: msg})
+		return
+	}
+	v := keysView{NewKey: res["apiKey"], Kind: kindName(kind)}
+	notice := "Public key created."
+	if kind == store.KeySecret {
+		notice = "Secret created. Copy it now: it is stored hashed and will not be shown again."
+	}
+	c.renderKeys(w, r, 0, app, page{Notice: notice, Data: v})
+}
+
+func kindName(k store.KeyKind) string {
+	if k == store.KeySecret {
+		return "secret"
+	}
+	return "public"
+}
+
+func (c *Console) keyAction(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	keyID := r.PathValue("key")
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		switch r.PathValue("action") {
+		case "lock":
+			return c.cfg.Apps.SetKeyLocked(ctx, app.ID, keyID, true)
+		case "unlock":
+			return c.cfg.Apps.SetKeyLocked(ctx, app.ID, keyID, false)
+		case "delete":
+			return c.cfg.Apps.DeleteKey(ctx, app.ID, keyID)
+		}
+		return errUnknownAction
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderKeys(w, r, status, app, page{Error: msg})
+		return
+	}
+	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/keys")
+}

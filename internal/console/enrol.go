@@ -1,0 +1,448 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/token"
+	"github.com/passwordless-oss/server/internal/users"
+	"github.com/passwordless-oss/server/internal/wire"
+)
+
+// Enrolment registers an administrator's passkey: with the one-time setup
+// secret printed at start (first administrator) or with an invitation made
+// by an administrator. The flow is
+//
+//	/console/enrol/begin   secret + name  -> register_ token + sealed pending state
+//	(browser)              /register/begin, navigator.credentials.create, /register/complete
+//	/console/enrol/finish  secret + pending + verify_ token -> session
+//
+// The secret is used up at finish; only then does the new user get its
+// alias (its name), which is what makes a console user an administrator.
+
+const (
+	inviteKind  = token.Kind("consoleinvite_")
+	pendingKind = token.Kind("consoleenrol_")
+	maxNameLen  = 100
+)
+
+type invite struct {
+	ID        string    `json:"id"`
+	ExpiresAt time.Time `json:"exp"`
+	By        string    `json:"by"`
+}
+
+type pending struct {
+	UserID    string    `json:"uid"`
+	Name      string    `json:"n"`
+	Secret    string    `json:"s"`
+	ExpiresAt time.Time `json:"exp"`
+}
+
+type enrolView struct {
+	Token  string
+	Invite bool
+	Valid  bool
+	APIKey string
+	By     string
+}
+
+func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
+	secret := r.URL.Query().Get("token")
+	v := enrolView{Token: secret, Invite: strings.HasSuffix(r.URL.Path, "/invite")}
+	title := "Set up the console"
+	if v.Invite {
+		title = "Accept an invitation"
+	}
+	inv, err := c.checkSecret(r.Context(), secret)
+	if err != nil {
+		c.render(w, r, http.StatusBadRequest, "enrol", page{Title: title, Error: err.Error(), Data: v})
+		return
+	}
+	v.By = inv.By
+	key, err := c.publicKey(r.Context())
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	v.Valid, v.APIKey = true, key
+	c.render(w, r, 0, "enrol", page{Title: title, Data: v})
+}
+
+// checkSecret validates a setup secret or an invitation without using it
+// up. For invitations it returns their content.
+func (c *Console) checkSecret(ctx context.Context, secret string) (invite, error) {
+	if strings.HasPrefix(secret, "setup_") {
+		if !c.checkSetupSecret(secret) {
+			return invite{}, errors.New("This setup link is not valid: it was used or has expired. Restart the server to print a new one if the console still has no administrator.")
+		}
+		admins, err := c.admins(ctx)
+		if err != nil {
+			return invite{}, err
+		}
+		if len(admins) > 0 {
+			return invite{}, errors.New("The console already has an administrator; ask for an invitation.")
+		}
+		return invite{By: "the server's setup link"}, nil
+	}
+	var inv invite
+	s := secret
+	if secret == "" || c.cfg.Tokens.Open(ctx, ConsoleAppID, inviteKind, &s, &inv) != nil {
+		return inv, errors.New("This invitation link is not valid.")
+	}
+	if c.now().After(inv.ExpiresAt) {
+		return inv, errors.New("This invitation has expired; ask for a new one.")
+	}
+	return inv, nil
+}
+
+type beginRequest struct {
+	Token string `json:"token"`
+	Name  string `json:"name"`
+}
+
+type beginResponse struct {
+	RegisterToken string `json:"registerToken"`
+	Pending       string `json:"pending"`
+}
+
+// enrolBegin checks the secret and the name and mints a register_ token of
+// the console app for a new user id.
+func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
+	var req beginRequest
+	if !sameOrigin(r) || json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil {
+		writeJSONError(w, http.StatusBadRequest, "Bad request.")
+		return
+	}
+	ctx := r.Context()
+	if _, err := c.checkSecret(ctx, req.Token); err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	name := strings.TrimSpace(req.Name)
+	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
+		writeJSONError(w, http.StatusBadRequest, "Enter your name or e-mail address (at most 100 characters).")
+		return
+	}
+	admins, err := c.admins(ctx)
+	if err != nil {
+		c.jsonErr(w, err)
+		return
+	}
+	for _, a := range admins {
+		if strings.EqualFold(a.Name, name) {
+			writeJSONError(w, http.StatusConflict, "An administrator with this name exists already.")
+			return
+		}
+	}
+	app, err := c.consoleApp(ctx)
+	if err != nil {
+		c.jsonErr(w, err)
+		return
+	}
+	userID := "admin-" + randomHex(8)
+	uid, un, uv := wire.String(userID), wire.String(name), wire.String("required")
+	disc := true
+	var tok passkey.TokenResponse
+	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+		tok, err = c.cfg.Passkeys.RegisterToken(ctx, app, passkey.RegisterTokenRequest{
+			UserID: &uid, Username: &un, DisplayName: &un, Discoverable: &disc, UserVerification: &uv,
+		})
+		return err
+	})
+	if err != nil {
+		c.jsonErr(w, err)
+		return
+	}
+	p, err := c.cfg.Tokens.Seal(ctx, ConsoleAppID, pendingKind, pending{
+		UserID: userID, Name: name, Secret: req.Token, ExpiresAt: c.now().Add(10 * time.Minute).UTC(),
+	})
+	if err != nil {
+		c.jsonErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, beginResponse{RegisterToken: tok.Token, Pending: p})
+}
+
+// enrolFinish verifies the registration, uses the secret up, names the
+// new administrator and signs them in.
+func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !sameOrigin(r) || r.ParseForm() != nil {
+		c.fail(w, r, http.StatusBadRequest, "Bad request.")
+		return
+	}
+	ctx := r.Context()
+	var p pending
+	ps := r.PostFormValue("pending")
+	if c.cfg.Tokens.Open(ctx, ConsoleAppID, pendingKind, &ps, &p) != nil || c.now().After(p.ExpiresAt) {
+		c.fail(w, r, http.StatusBadRequest, "The registration took too long or was not started here. Open the link again.")
+		return
+	}
+	app, err := c.consoleApp(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	var v passkey.VerifiedUser
+	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+		vt := wire.String(r.PostFormValue("token"))
+		v, err = c.cfg.Passkeys.Verify(ctx, app, passkey.VerifyRequest{Token: &vt})
+		return err
+	})
+	if err != nil || v.UserID != p.UserID || v.Type != "passkey_register" {
+		c.fail(w, r, http.StatusBadRequest, "The passkey registration could not be verified. Open the link again.")
+		return
+	}
+	// From here on a failure leaves a passkey that must not linger.
+	discard := func(msg string) {
+		_ = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+			return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(p.UserID)})
+		})
+		c.fail(w, r, http.StatusBadRequest, msg)
+	}
+	if strings.HasPrefix(p.Secret, "setup_") {
+		if admins, err := c.admins(ctx); err != nil || len(admins) > 0 || !c.useSetupSecret(p.Secret) {
+			discard("This setup link was used already or has expired.")
+			return
+		}
+	} else {
+		inv, err := c.checkSecret(ctx, p.Secret)
+		if err != nil {
+			discard(err.Error())
+			return
+		}
+		if err := c.cfg.Store.ConsumeOnce(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
+			if errors.Is(err, store.ErrAlreadyUsed) {
+				discard("This invitation was used already.")
+			} else {
+				discard("The invitation could not be checked; try again.")
+				c.log.Error("consume console invitation", "err", err)
+			}
+			return
+		}
+	}
+	no := false
+	name := wire.String(p.Name)
+	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+		return c.cfg.Users.SetAliases(ctx, app, users.SetAliasesRequest{
+			UserID: wire.String(p.UserID), Aliases: []*wire.String{&name}, Hashing: &no,
+		})
+	})
+	if err != nil {
+		discard("An administrator with this name exists already.")
+		return
+	}
+	c.log.Info("console administrator enrolled", "user", p.UserID)
+	if err := c.startSession(w, r, p.UserID, p.Name); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.redirect(w, r, Prefix+"/apps")
+}
+
+type signinView struct {
+	APIKey  string
+	Next    string
+	NoAdmin bool
+}
+
+func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := c.readSession(w, r); ok {
+		c.redirect(w, r, safeNext(r.URL.Query().Get("next")))
+		return
+	}
+	c.renderSignin(w, r, 0, "")
+}
+
+func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	ctx := r.Context()
+	key, err := c.publicKey(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	admins, err := c.admins(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	next := r.URL.Query().Get("next")
+	if next == "" {
+		next = r.PostFormValue("next")
+	}
+	c.render(w, r, status, "signin", page{Title: "Sign in", Error: msg, Data: signinView{
+		APIKey: key, Next: safeNext(next), NoAdmin: len(admins) == 0,
+	}})
+}
+
+// signinFinish verifies the sign-in token the page obtained from
+// /signin/complete and starts a session for an administrator.
+func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !sameOrigin(r) || r.ParseForm() != nil {
+		c.fail(w, r, http.StatusBadRequest, "Bad request.")
+		return
+	}
+	ctx := r.Context()
+	app, err := c.consoleApp(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	var v passkey.VerifiedUser
+	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+		vt := wire.String(r.PostFormValue("token"))
+		v, err = c.cfg.Passkeys.Verify(ctx, app, passkey.VerifyRequest{Token: &vt})
+		return err
+	})
+	if err != nil || v.Type != "passkey_signin" || !c.expectedOrigin(r, v.Origin) {
+		c.renderSignin(w, r, http.StatusUnauthorized, "The sign-in could not be verified. Try again.")
+		return
+	}
+	name, ok, err := c.isAdmin(ctx, v.UserID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	if !ok {
+		c.renderSignin(w, r, http.StatusForbidden, "This passkey does not belong to an administrator of this console.")
+		return
+	}
+	if err := c.startSession(w, r, v.UserID, name); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	c.redirect(w, r, safeNext(r.PostFormValue("next")))
+}
+
+// expectedOrigin checks that the passkey was used on this console's host
+// (the configured public URL's, or the request's).
+func (c *Console) expectedOrigin(r *http.Request, origin *string) bool {
+	if origin == nil {
+		return false
+	}
+	got, err := url.Parse(*origin)
+	if err != nil {
+		return false
+	}
+	want := r.Host
+	if c.cfg.PublicURL != "" {
+		u, _ := url.Parse(c.cfg.PublicURL)
+		want = u.Host
+	}
+	return strings.EqualFold(got.Host, want)
+}
+
+// safeNext keeps redirects inside the console.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, Prefix+"/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
+		return next
+	}
+	return Prefix + "/apps"
+}
+
+func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) {
+	c.revoke(s)
+	clearSession(w, r)
+	c.redirect(w, r, Prefix+"/signin")
+}
+
+type adminsView struct {
+	Admins     []admin
+	Me         string
+	InviteLink string
+	InviteTTL  time.Duration
+}
+
+func (c *Console) adminsPage(w http.ResponseWriter, r *http.Request, s session) {
+	c.renderAdmins(w, r, s, 0, page{})
+}
+
+func (c *Console) renderAdmins(w http.ResponseWriter, r *http.Request, s session, status int, p page) {
+	admins, err := c.admins(r.Context())
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	v, _ := p.Data.(adminsView)
+	v.Admins, v.Me, v.InviteTTL = admins, s.UserID, c.cfg.InviteTTL
+	p.Title, p.Data = "Administrators", v
+	c.render(w, r, status, "admins", p)
+}
+
+// adminsInvite makes a single-use invitation link and shows it once.
+func (c *Console) adminsInvite(w http.ResponseWriter, r *http.Request, s session) {
+	inv := invite{ID: randomHex(16), ExpiresAt: c.now().Add(c.cfg.InviteTTL).UTC(), By: s.Name}
+	tok, err := c.cfg.Tokens.Seal(r.Context(), ConsoleAppID, inviteKind, inv)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	link := c.baseURL(r) + Prefix + "/invite?token=" + url.QueryEscape(tok)
+	c.renderAdmins(w, r, s, 0, page{Notice: "Invitation created. Send the link to the new administrator; it works once.",
+		Data: adminsView{InviteLink: link}})
+}
+
+func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session) {
+	ctx := r.Context()
+	userID := r.PostFormValue("userId")
+	admins, err := c.admins(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	found := false
+	for _, a := range admins {
+		found = found || a.UserID == userID
+	}
+	if !found {
+		c.renderAdmins(w, r, s, http.StatusNotFound, page{Error: "There is no such administrator."})
+		return
+	}
+	if len(admins) == 1 {
+		c.renderAdmins(w, r, s, http.StatusBadRequest, page{Error: "The last administrator cannot be removed."})
+		return
+	}
+	app, err := c.consoleApp(ctx)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	if err := c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+		return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(userID)})
+	}); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	if userID == s.UserID {
+		clearSession(w, r)
+		c.redirect(w, r, Prefix+"/signin")
+		return
+	}
+	c.redirect(w, r, Prefix+"/admins")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func (c *Console) jsonErr(w http.ResponseWriter, err error) {
+	status, msg := c.message(err)
+	writeJSONError(w, status, msg)
+}

@@ -1,0 +1,182 @@
+package console
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/passwordless-oss/server/internal/token"
+)
+
+// Sessions are sealed cookies: the payload is encrypted and authenticated
+// with the console app's token keys (package token), so every instance
+// sharing the database can read them and clients can neither read nor
+// change them. Sign-out revokes the session id in this process; every
+// request also checks that the user is still an administrator, so removing
+// an administrator ends their sessions everywhere.
+
+const (
+	cookieName  = "pwl_console"
+	sessionKind = token.Kind("consolesession_")
+	// refreshAfter is how stale a session's last-seen time may get before
+	// the cookie is re-issued (sliding idle expiry).
+	refreshAfter = time.Minute
+)
+
+// session is the sealed cookie payload.
+type session struct {
+	ID     string    `json:"id"`
+	UserID string    `json:"uid"`
+	Name   string    `json:"n"`
+	CSRF   string    `json:"csrf"`
+	Issued time.Time `json:"iat"`
+	Seen   time.Time `json:"seen"`
+}
+
+// startSession signs the administrator in: it sets a fresh session cookie.
+func (c *Console) startSession(w http.ResponseWriter, r *http.Request, userID, name string) error {
+	now := c.now().UTC()
+	s := session{ID: randomHex(16), UserID: userID, Name: name, CSRF: randomHex(32), Issued: now, Seen: now}
+	return c.writeSession(w, r, s)
+}
+
+func (c *Console) writeSession(w http.ResponseWriter, r *http.Request, s session) error {
+	v, err := c.cfg.Tokens.Seal(r.Context(), ConsoleAppID, sessionKind, s)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName,
+		Value:    v,
+		Path:     Prefix,
+		MaxAge:   int(c.cfg.IdleTimeout / time.Second),
+		HttpOnly: true,
+		Secure:   isTLS(r),
+		SameSite: http.SameSiteStrictMode,
+	})
+	return nil
+}
+
+func clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: "", Path: Prefix, MaxAge: -1,
+		HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// readSession returns the request's valid session, or false. It refreshes
+// the cookie's idle expiry when due.
+func (c *Console) readSession(w http.ResponseWriter, r *http.Request) (session, bool) {
+	ck, err := r.Cookie(cookieName)
+	if err != nil || ck.Value == "" {
+		return session{}, false
+	}
+	var s session
+	v := ck.Value
+	if err := c.cfg.Tokens.Open(r.Context(), ConsoleAppID, sessionKind, &v, &s); err != nil {
+		clearSession(w, r)
+		return session{}, false
+	}
+	now := c.now().UTC()
+	if now.Sub(s.Seen) > c.cfg.IdleTimeout || now.Sub(s.Issued) > c.cfg.MaxAge || c.isRevoked(s.ID) {
+		clearSession(w, r)
+		return session{}, false
+	}
+	name, ok, err := c.isAdmin(r.Context(), s.UserID)
+	if err != nil || !ok {
+		clearSession(w, r)
+		return session{}, false
+	}
+	s.Name = name
+	if now.Sub(s.Seen) > refreshAfter {
+		s.Seen = now
+		if err := c.writeSession(w, r, s); err != nil {
+			c.log.Warn("refresh console session", "err", err)
+		}
+	}
+	return s, true
+}
+
+func (c *Console) revoke(s session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	for id, exp := range c.revoked {
+		if now.After(exp) {
+			delete(c.revoked, id)
+		}
+	}
+	c.revoked[s.ID] = s.Issued.Add(c.cfg.MaxAge)
+}
+
+func (c *Console) isRevoked(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.revoked[id]
+	return ok
+}
+
+// checkCSRF compares the form's csrf field with the session's token in
+// constant time, and refuses cross-origin posts.
+func checkCSRF(r *http.Request, s session) bool {
+	if !sameOrigin(r) {
+		return false
+	}
+	got := r.PostFormValue("csrf")
+	if got == "" {
+		got = r.Header.Get("X-CSRF-Token")
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
+}
+
+// sameOrigin refuses requests whose Origin (or, without one, Referer)
+// names another host. Requests without either (non-browser clients) pass.
+func sameOrigin(r *http.Request) bool {
+	src := r.Header.Get("Origin")
+	if src == "" || src == "null" {
+		if src == "null" {
+			return false
+		}
+		src = r.Header.Get("Referer")
+		if src == "" {
+			return true
+		}
+	}
+	u, err := url.Parse(src)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// ctxKey carries the session of an authenticated request.
+type ctxKey struct{}
+
+func sessionFrom(ctx context.Context) (session, bool) {
+	s, ok := ctx.Value(ctxKey{}).(session)
+	return s, ok
+}
+
+// authed wraps a handler that needs a signed-in administrator; POSTs also
+// need the CSRF token.
+func (c *Console) authed(h func(w http.ResponseWriter, r *http.Request, s session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := c.readSession(w, r)
+		if !ok {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, Prefix+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			c.fail(w, r, http.StatusUnauthorized, "Your session has ended. Sign in again.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if err := r.ParseForm(); err != nil || !checkCSRF(r, s) {
+				c.fail(w, r, http.StatusForbidden, "The form is out of date or did not come from this console (CSRF check failed). Reload the page and try again.")
+				return
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)), s)
+	}
+}

@@ -1,0 +1,109 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/users"
+	"github.com/passwordless-oss/server/internal/wire"
+)
+
+var errUnknownAction = problem.New(http.StatusNotFound, "", "Unknown action.")
+
+type usersView struct {
+	Users []users.UserView
+	Count int64
+}
+
+func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	c.renderUsers(w, r, 0, app, page{})
+}
+
+func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+	ctx := r.Context()
+	list, err := c.cfg.Users.ListUsers(ctx, app)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	count, err := c.cfg.Users.CountUsers(ctx, app)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	p.Title, p.App = "Users of "+app.ID, &appNav{ID: app.ID, Tab: "users"}
+	p.Data = usersView{Users: list.Values, Count: count["count"]}
+	c.render(w, r, status, "users", p)
+}
+
+type userView struct {
+	UserID      string
+	Aliases     []users.AliasView
+	Credentials []users.CredentialView
+}
+
+func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	c.renderUser(w, r, 0, app, r.URL.Query().Get("id"), page{})
+}
+
+func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, status int, app store.App, userID string, p page) {
+	ctx := r.Context()
+	aliases, err := c.cfg.Users.ListAliases(ctx, app, userID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	creds, err := c.cfg.Users.ListCredentials(ctx, app, userID)
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	p.Title, p.App = "User "+userID, &appNav{ID: app.ID, Tab: "users"}
+	p.Data = userView{UserID: userID, Aliases: aliases.Values, Credentials: creds.Values}
+	c.render(w, r, status, "user", p)
+}
+
+func (c *Console) userDelete(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	userID := r.PostFormValue("userId")
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(userID)})
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderUsers(w, r, status, app, page{Error: msg})
+		return
+	}
+	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/users")
+}
+
+func (c *Console) credentialDelete(w http.ResponseWriter, r *http.Request, s session) {
+	app, ok := c.loadApp(w, r)
+	if !ok {
+		return
+	}
+	userID := r.PostFormValue("userId")
+	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+		return c.cfg.Users.DeleteCredential(ctx, app, users.DeleteCredentialRequest{CredentialID: wire.String(r.PostFormValue("credentialId"))})
+	})
+	if err != nil {
+		status, msg := c.message(err)
+		c.renderUser(w, r, status, app, userID, page{Error: msg})
+		return
+	}
+	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/user?id="+url.QueryEscape(userID))
+}
