@@ -9,8 +9,9 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.URL.Path = normalizePath(r.URL.Path)
+	r.URL.RawPath = ""
+	if path.Clean(r.URL.Path) != r.URL.Path {
+		// Dot segments and doubled slashes name no endpoint; answering them
+		// (or redirecting, as ServeMux would) invites path confusion.
+		s.writeError(w, r, problem.New(http.StatusNotFound, "", "There is no endpoint at this path."))
+		return
+	}
+	// Read the body before taking a slot, so that slow uploads cannot hold
+	// the in-flight capacity.
+	if err := readBody(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if s.inFlight != nil && !strings.HasPrefix(r.URL.Path, "/health/") {
 		select {
 		case s.inFlight <- struct{}{}:
@@ -199,27 +213,43 @@ func (s *Server) checkManagementKey(r *http.Request) error {
 }
 
 // clientIP is the request's client address: the configured proxy header's
-// first entry, else the connection's address.
-func (s *Server) clientIP(r *http.Request) string {
+// first entry when it holds a valid IP, else the connection's address.
+func (s *Server) clientIP(r *http.Request) netip.Addr {
 	if s.ipHeader != "" {
 		if v := r.Header.Get(s.ipHeader); v != "" {
 			first, _, _ := strings.Cut(v, ",")
-			return strings.TrimSpace(first)
+			if ip, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+				return ip.Unmap()
+			}
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		return netip.Addr{}
 	}
-	return host
+	return ap.Addr().Unmap()
 }
 
-// checkPublicRate applies the per-app, per-IP limit of the public
-// endpoints, keyed by the app the ApiKey names so that a leaked public key
-// cannot be used to flood the server.
-func (s *Server) checkPublicRate(r *http.Request) error {
+// rateKey is the limiter key of a public request: the app id the ApiKey
+// names, if it is a well-formed app id (anything else shares one bucket,
+// so junk headers cannot create keys at will), and the client's address,
+// IPv6 clients by their /64 since one host usually holds a whole /64.
+func (s *Server) rateKey(r *http.Request) string {
 	appID, _, _ := strings.Cut(r.Header.Get("ApiKey"), ":")
-	ok, retry := s.limiter.Allow(appID + "|" + s.clientIP(r))
+	if apps.ValidateAppID(appID) != nil {
+		appID = "-"
+	}
+	ip := s.clientIP(r)
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return appID + "|" + p.String()
+		}
+	}
+	return appID + "|" + ip.String()
+}
+
+func (s *Server) checkPublicRate(r *http.Request) error {
+	ok, retry := s.limiter.Allow(s.rateKey(r))
 	if ok {
 		return nil
 	}

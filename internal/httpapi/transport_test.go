@@ -1,8 +1,6 @@
 package httpapi_test
 
 import (
-	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -241,40 +239,4 @@ func TestDeletionLifecycle(t *testing.T) {
 	m("POST", e.appID+"/cancel-delete", nil).want(200)
 	e.do("GET", "/users/count", e.secret(), nil).want(200)
 	m("DELETE", e.appID, nil).wantProblem(400, map[string]any{"title": "App was not scheduled for deletion."})
-}
-
-func TestMaxInFlight(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config) { c.MaxInFlight = 1 })
-	// Hold the only slot with a request whose body never finishes.
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST /register/token HTTP/1.1\r\nHost: x\r\nApiSecret: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", e.app.APISecret1)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		r := e.do("GET", "/users/count", e.secret(), nil)
-		if r.status == 503 {
-			r.wantProblem(503, map[string]any{"errorCode": "server_busy"})
-			if r.header.Get("Retry-After") == "" {
-				t.Fatal("503 without Retry-After")
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never refused a second request (last status %d)", r.status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// Health checks still answer.
-	e.do("GET", "/health/http", nil, nil).want(200)
-	conn.Close()
-	deadline = time.Now().Add(5 * time.Second)
-	for e.do("GET", "/users/count", e.secret(), nil).status != 200 {
-		if time.Now().After(deadline) {
-			t.Fatal("slot not released after the client went away")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -51,9 +51,11 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 		return false, l.start.Add(l.Window).Sub(now)
 	}
 	if n == 0 && len(l.counts) >= l.maxKeys {
-		// Under a flood of distinct keys, fail closed for new ones rather
-		// than grow without bound.
-		return false, l.start.Add(l.Window).Sub(now)
+		// A flood of distinct keys: forget the window rather than grow
+		// without bound or lock every new client out. Failing open here
+		// keeps the service available; the flood itself is what the
+		// limiter can no longer attribute.
+		clear(l.counts)
 	}
 	l.counts[key] = n + 1
 	return true, 0

@@ -50,11 +50,11 @@ func TestKeyBound(t *testing.T) {
 	l.maxKeys = 2
 	l.Allow("a")
 	l.Allow("b")
-	if ok, _ := l.Allow("c"); ok {
-		t.Fatal("a third key was admitted past the bound")
+	if ok, _ := l.Allow("c"); !ok {
+		t.Fatal("a new key was refused when the map was full")
 	}
-	if ok, _ := l.Allow("a"); !ok {
-		t.Fatal("a known key was refused")
+	if len(l.counts) != 1 {
+		t.Fatalf("map holds %d keys after overflowing, want 1", len(l.counts))
 	}
 }
 
