@@ -24,7 +24,8 @@ func TestExportImportCommands(t *testing.T) {
 	err = st.CreateApp(ctx, store.App{ID: "app1", AdminEmail: "a@example.com", CreatedAt: time.Now()}, nil)
 	if err == nil {
 		err = st.AddCredential(ctx, store.Credential{AppID: "app1", ID: []byte{1}, UserID: "u1", PublicKey: []byte{2},
-			CreatedAt: time.Now(), LastUsedAt: time.Now()}, nil)
+			CreatedAt: time.Now(), LastUsedAt: time.Now()}, nil, nil)
+
 	}
 	st.Close()
 	if err != nil {

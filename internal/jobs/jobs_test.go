@@ -32,7 +32,7 @@ func TestRunOnce(t *testing.T) {
 		cred("c3", "u2", now.Add(-3*24*time.Hour)),
 		cred("c4", "u3", now.Add(-20*24*time.Hour)),
 	} {
-		if err := st.AddCredential(ctx, c, nil); err != nil {
+		if err := st.AddCredential(ctx, c, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

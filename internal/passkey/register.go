@@ -427,10 +427,12 @@ func (s *Service) RegisterComplete(ctx context.Context, app store.App, req Regis
 		Discoverable:   credPropsRK(req.Response),
 		Transports:     transports(cred),
 	}
-	if err := s.store.ConsumeOnce(ctx, app.ID, sess.ID, sess.ExpiresAt); err != nil {
+	// The session is consumed in the same transaction as the write, so a
+	// refused registration leaves it unconsumed.
+	once := &store.Once{ID: sess.ID, ExpiresAt: sess.ExpiresAt}
+	switch err := s.store.AddCredential(ctx, stored, users.StoredAliases(app.ID, sess.Aliases, sess.AliasHashing), once); {
+	case errors.Is(err, store.ErrAlreadyUsed):
 		return TokenResponse{}, sessionUsed(err)
-	}
-	switch err := s.store.AddCredential(ctx, stored, users.StoredAliases(app.ID, sess.Aliases, sess.AliasHashing)); {
 	case errors.Is(err, store.ErrConflict):
 		return TokenResponse{}, problem.BadRequest("fido2_invalid_registration", "CredentialId is not unique to this user")
 	case errors.Is(err, store.ErrAliasConflict):

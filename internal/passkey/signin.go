@@ -160,16 +160,16 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 		}
 		newCount = 0 // accepted: keep the stored counter
 	}
-	if err := s.store.ConsumeOnce(ctx, app.ID, sess.ID, sess.ExpiresAt); err != nil {
-		return TokenResponse{}, sessionUsed(err)
-	}
 	use := store.CredentialUse{
 		SignCount:  newCount,
 		LastUsedAt: s.now().UTC(),
 		Device:     useragent.Device(client.UserAgent),
 		Country:    client.Country,
 	}
-	if err := s.recordUse(ctx, app.ID, cred, use); err != nil {
+	// The session is consumed in the same transaction as the update, so a
+	// refused sign-in leaves it unconsumed.
+	once := &store.Once{ID: sess.ID, ExpiresAt: sess.ExpiresAt}
+	if err := s.recordUse(ctx, app.ID, cred, use, once); err != nil {
 		return TokenResponse{}, err
 	}
 	cfg, err := s.configs.Resolve(ctx, app.ID, sess.Purpose)
@@ -254,19 +254,23 @@ func (s *Service) counterRegressed(appID string, cred store.Credential) error {
 	return nil
 }
 
-// recordUse stores a successful sign-in. A concurrent sign-in may have
-// raised the counter meanwhile; the store then reports a regression, to
-// which the same policy applies.
-func (s *Service) recordUse(ctx context.Context, appID string, cred store.Credential, use store.CredentialUse) error {
-	err := s.store.RecordCredentialUse(ctx, appID, cred.ID, use)
+// recordUse stores a successful sign-in and consumes once with it. A
+// concurrent sign-in may have raised the counter meanwhile; the store then
+// reports a regression, to which the same policy applies. The refused
+// attempt was rolled back, once included, so the retry passes the same
+// once again.
+func (s *Service) recordUse(ctx context.Context, appID string, cred store.Credential, use store.CredentialUse, once *store.Once) error {
+	err := s.store.RecordCredentialUse(ctx, appID, cred.ID, use, once)
 	if errors.Is(err, store.ErrCounterRegression) {
 		if err := s.counterRegressed(appID, cred); err != nil {
 			return err
 		}
 		use.SignCount = 0
-		err = s.store.RecordCredentialUse(ctx, appID, cred.ID, use)
+		err = s.store.RecordCredentialUse(ctx, appID, cred.ID, use, once)
 	}
 	switch {
+	case errors.Is(err, store.ErrAlreadyUsed):
+		return sessionUsed(err)
 	case errors.Is(err, store.ErrNotFound):
 		return problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
 	case err != nil:

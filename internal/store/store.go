@@ -123,6 +123,16 @@ type CredentialUse struct {
 	Country    string
 }
 
+// Once is a single-use identifier (a ceremony session id) consumed together
+// with a write, in the same transaction. The write fails with ErrAlreadyUsed
+// if the identifier was consumed before, and the identifier is not consumed
+// if the write fails. ExpiresAt says when the consumed record may be purged,
+// as for ConsumeOnce.
+type Once struct {
+	ID        string
+	ExpiresAt time.Time
+}
+
 // Alias is one alias of a user: the hash (api-spec.md §7) and, when the
 // caller chose not to hash, the plaintext ("" otherwise).
 type Alias struct {
@@ -268,10 +278,13 @@ type Store interface {
 	PurgeConsumedBefore(ctx context.Context, t time.Time) error
 
 	// AddCredential stores a new credential. If aliases is not empty the
-	// user's alias set is replaced by it in the same transaction. It returns
-	// ErrConflict if the credential id exists in the app, ErrAliasConflict if
-	// an alias belongs to another user; nothing is written then.
-	AddCredential(ctx context.Context, cred Credential, aliases []Alias) error
+	// user's alias set is replaced by it in the same transaction. If once is
+	// not nil, once.ID is consumed for cred.AppID (as by ConsumeOnce) in that
+	// transaction too, before anything else: ErrAlreadyUsed if it was
+	// consumed before. It returns ErrConflict if the credential id exists in
+	// the app, ErrAliasConflict if an alias belongs to another user. On any
+	// error nothing is written, and once is not consumed.
+	AddCredential(ctx context.Context, cred Credential, aliases []Alias, once *Once) error
 	// GetCredential returns the credential with that id or ErrNotFound.
 	GetCredential(ctx context.Context, appID string, credentialID []byte) (Credential, error)
 	// ListCredentials returns the user's credentials ordered by CreatedAt.
@@ -282,7 +295,11 @@ type Store interface {
 	// reported 0 never lowers the stored counter, so a later lower non-zero
 	// counter is still caught.
 	// ErrNotFound if the credential is gone.
-	RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use CredentialUse) error
+	// If once is not nil, once.ID is consumed for appID (as by ConsumeOnce)
+	// in the same transaction, before the update: ErrAlreadyUsed if it was
+	// consumed before. On any error nothing changes and once is not
+	// consumed, so a caller may retry with the same once.
+	RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use CredentialUse, once *Once) error
 	// CountUsers returns the number of distinct user ids owning credentials.
 	CountUsers(ctx context.Context, appID string) (int64, error)
 

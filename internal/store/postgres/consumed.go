@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/passwordless-oss/server/internal/store"
 )
 
@@ -13,7 +15,23 @@ import (
 // concurrent insert of the same key waits for the first one's transaction
 // and then does nothing, which shows as zero affected rows.
 func (s *Store) ConsumeOnce(ctx context.Context, appID, id string, expiresAt time.Time) error {
-	n, err := exec(ctx, s.pool, `INSERT INTO consumed (app_id, id, expires_at)
+	return consumeOnce(ctx, s.pool, appID, id, expiresAt)
+}
+
+// consumeInTx consumes once, if not nil, inside tx, so that it stays
+// unconsumed when the rest of the transaction rolls back. A concurrent
+// transaction consuming the same id waits on the inserted key until this one
+// ends: it then gets ErrAlreadyUsed after a commit, or consumes the id
+// itself after a rollback.
+func consumeInTx(ctx context.Context, tx pgx.Tx, appID string, once *store.Once) error {
+	if once == nil {
+		return nil
+	}
+	return consumeOnce(ctx, tx, appID, once.ID, once.ExpiresAt)
+}
+
+func consumeOnce(ctx context.Context, q querier, appID, id string, expiresAt time.Time) error {
+	n, err := exec(ctx, q, `INSERT INTO consumed (app_id, id, expires_at)
 		VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, appID, id, expiresAt)
 	if err != nil {
 		return fmt.Errorf("postgres: consume %q of app %q: %w", id, appID, err)

@@ -15,10 +15,14 @@ const credentialColumns = `app_id, credential_id, user_id, user_handle, public_k
 	attestation_fmt, aaguid, created_at, last_used_at, rp_id, origin, country, device,
 	nickname, backup_eligible, backup_state, discoverable, transports`
 
-// AddCredential stores the credential and, if aliases is not empty,
-// replaces the user's aliases, all in one transaction.
-func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias) error {
+// AddCredential consumes once (if not nil), stores the credential and, if
+// aliases is not empty, replaces the user's aliases, all in one
+// transaction: a refused write leaves once unconsumed.
+func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias, once *store.Once) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := consumeInTx(ctx, tx, c.AppID, once); err != nil {
+			return err
+		}
 		if err := insertCredential(ctx, tx, c); err != nil {
 			return err
 		}
@@ -95,9 +99,25 @@ func scanCredential(row pgx.Row) (store.Credential, error) {
 // The same statement also tells why no row was updated: the EXISTS
 // subquery sees the row as it was when the statement started, so "not
 // updated but present" is a counter regression and "absent" is not found.
-func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse) error {
+//
+// With a once, the statement runs in a transaction after the insert that
+// consumes it; a refused sign-in rolls both back, leaving once unconsumed.
+// Without one it runs alone.
+func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse, once *store.Once) error {
+	if once == nil {
+		return recordUse(ctx, s.pool, appID, credentialID, use)
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := consumeInTx(ctx, tx, appID, once); err != nil {
+			return err
+		}
+		return recordUse(ctx, tx, appID, credentialID, use)
+	})
+}
+
+func recordUse(ctx context.Context, q querier, appID string, credentialID []byte, use store.CredentialUse) error {
 	var updated, exists bool
-	err := s.pool.QueryRow(ctx, `WITH used AS (
+	err := q.QueryRow(ctx, `WITH used AS (
 			UPDATE credentials SET
 				sign_count = GREATEST(sign_count, $1::bigint), last_used_at = $2, device = $3, country = $4
 			WHERE app_id = $5 AND credential_id = $6 AND ($1::bigint = 0 OR sign_count < $1::bigint)

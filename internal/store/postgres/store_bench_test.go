@@ -90,7 +90,7 @@ func BenchmarkRecordCredentialUse(b *testing.B) {
 	for b.Loop() {
 		n++
 		use := store.CredentialUse{SignCount: n, LastUsedAt: time.Now(), Device: "Chrome, Linux"}
-		if err := s.RecordCredentialUse(ctx, "bench", ids[int(n)%len(ids)], use); err != nil {
+		if err := s.RecordCredentialUse(ctx, "bench", ids[int(n)%len(ids)], use, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

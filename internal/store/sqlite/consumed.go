@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -12,7 +13,20 @@ import (
 // the insert succeed exactly once; ON CONFLICT DO NOTHING turns every later
 // attempt into zero affected rows instead of an error to decode.
 func (s *Store) ConsumeOnce(ctx context.Context, appID, id string, expiresAt time.Time) error {
-	n, err := execAffected(ctx, s.write, `INSERT INTO consumed (app_id, id, expires_at)
+	return consumeOnce(ctx, s.write, appID, id, expiresAt)
+}
+
+// consumeInTx consumes once, if not nil, inside tx, so that it stays
+// unconsumed when the rest of the transaction rolls back.
+func consumeInTx(ctx context.Context, tx *sql.Tx, appID string, once *store.Once) error {
+	if once == nil {
+		return nil
+	}
+	return consumeOnce(ctx, tx, appID, once.ID, once.ExpiresAt)
+}
+
+func consumeOnce(ctx context.Context, e execer, appID, id string, expiresAt time.Time) error {
+	n, err := execAffected(ctx, e, `INSERT INTO consumed (app_id, id, expires_at)
 		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, appID, id, encTime(expiresAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: consume %q of app %q: %w", id, appID, err)

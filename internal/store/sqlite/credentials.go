@@ -13,10 +13,14 @@ const credentialColumns = `app_id, credential_id, user_id, user_handle, public_k
 	attestation_fmt, aaguid, created_at, last_used_at, rp_id, origin, country, device,
 	nickname, backup_eligible, backup_state, discoverable, transports`
 
-// AddCredential stores the credential and, if aliases is not empty,
-// replaces the user's aliases, all in one transaction.
-func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias) error {
+// AddCredential consumes once (if not nil), stores the credential and, if
+// aliases is not empty, replaces the user's aliases, all in one
+// transaction: a refused write leaves once unconsumed.
+func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias, once *store.Once) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := consumeInTx(ctx, tx, c.AppID, once); err != nil {
+			return err
+		}
 		if err := insertCredential(ctx, tx, c); err != nil {
 			return err
 		}
@@ -98,32 +102,40 @@ func scanCredential(row rowScanner) (store.Credential, error) {
 	return c, nil
 }
 
-// RecordCredentialUse applies a sign-in with one conditional UPDATE, so two
-// concurrent sign-ins cannot both pass the counter check. A reported
-// counter of 0 (authenticator without a counter) is accepted but never
-// lowers the stored value: otherwise one zero would re-open the window for
-// counters an earlier sign-in already used.
-func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse) error {
+// RecordCredentialUse consumes once (if not nil) and applies a sign-in
+// with one conditional UPDATE, in one transaction, so two concurrent
+// sign-ins cannot both pass the counter check and a refused sign-in leaves
+// once unconsumed. A reported counter of 0 (authenticator without a
+// counter) is accepted but never lowers the stored value: otherwise one
+// zero would re-open the window for counters an earlier sign-in already
+// used.
+func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse, once *store.Once) error {
 	id := nonNilBytes(credentialID)
 	newCount := int64(use.SignCount)
-	n, err := execAffected(ctx, s.write, `UPDATE credentials SET
-		sign_count = max(sign_count, ?1), last_used_at = ?2, device = ?3, country = ?4
-		WHERE app_id = ?5 AND credential_id = ?6 AND (?1 = 0 OR sign_count < ?1)`,
-		newCount, encTime(use.LastUsedAt), use.Device, use.Country, appID, id)
-	if err != nil {
-		return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, err)
-	}
-	if n > 0 {
-		return nil
-	}
-	return s.whyNoUse(ctx, appID, id)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := consumeInTx(ctx, tx, appID, once); err != nil {
+			return err
+		}
+		n, err := execAffected(ctx, tx, `UPDATE credentials SET
+			sign_count = max(sign_count, ?1), last_used_at = ?2, device = ?3, country = ?4
+			WHERE app_id = ?5 AND credential_id = ?6 AND (?1 = 0 OR sign_count < ?1)`,
+			newCount, encTime(use.LastUsedAt), use.Device, use.Country, appID, id)
+		if err != nil {
+			return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, err)
+		}
+		if n > 0 {
+			return nil
+		}
+		return whyNoUse(ctx, tx, appID, id)
+	})
 }
 
 // whyNoUse tells a missing credential from a counter regression after the
-// conditional update matched no row.
-func (s *Store) whyNoUse(ctx context.Context, appID string, id []byte) error {
+// conditional update matched no row. It reads through the same transaction,
+// so it sees the row the update saw.
+func whyNoUse(ctx context.Context, tx *sql.Tx, appID string, id []byte) error {
 	var one int
-	err := s.read.QueryRowContext(ctx,
+	err := tx.QueryRowContext(ctx,
 		`SELECT 1 FROM credentials WHERE app_id = ? AND credential_id = ?`, appID, id).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

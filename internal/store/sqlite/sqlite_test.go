@@ -238,11 +238,11 @@ func loadStep(ctx context.Context, s *Store, appID string, worker, round int) er
 		PublicKey: []byte{1}, CreatedAt: time.Now(), LastUsedAt: time.Now(),
 	}
 	aliases := []store.Alias{{Hash: "h-" + user}}
-	if err := s.AddCredential(ctx, cred, aliases); err != nil {
+	if err := s.AddCredential(ctx, cred, aliases, nil); err != nil {
 		return err
 	}
 	use := store.CredentialUse{SignCount: uint32(round + 1), LastUsedAt: time.Now()}
-	if err := s.RecordCredentialUse(ctx, appID, cred.ID, use); err != nil {
+	if err := s.RecordCredentialUse(ctx, appID, cred.ID, use, nil); err != nil {
 		return err
 	}
 	err := s.ConsumeOnce(ctx, appID, fmt.Sprintf("session-%d", round), time.Now().Add(time.Hour))

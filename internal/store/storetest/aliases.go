@@ -79,7 +79,7 @@ var aliasCases = []testCase{
 		createApp(t, s, "app1")
 		must(t, s.ReplaceAliases(ctx, "app1", "user1", []store.Alias{aliasA}))
 		c := newCred("app1", "cred1", "user1", t0)
-		must(t, s.AddCredential(ctx, c, []store.Alias{aliasB, aliasC}))
+		must(t, s.AddCredential(ctx, c, []store.Alias{aliasB, aliasC}, nil))
 		wantCred(t, s, c)
 		wantAliases(t, s, "app1", "user1", aliasB, aliasC)
 	}},
@@ -87,8 +87,8 @@ var aliasCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		must(t, s.ReplaceAliases(ctx, "app1", "user1", []store.Alias{aliasA}))
-		must(t, s.AddCredential(ctx, newCred("app1", "cred1", "user1", t0), nil))
-		must(t, s.AddCredential(ctx, newCred("app1", "cred2", "user1", t0), []store.Alias{}))
+		must(t, s.AddCredential(ctx, newCred("app1", "cred1", "user1", t0), nil, nil))
+		must(t, s.AddCredential(ctx, newCred("app1", "cred2", "user1", t0), []store.Alias{}, nil))
 		wantAliases(t, s, "app1", "user1", aliasA)
 	}},
 	{"add credential with conflicting alias writes nothing", func(t *testing.T, s store.Store) {
@@ -97,7 +97,7 @@ var aliasCases = []testCase{
 		must(t, s.ReplaceAliases(ctx, "app1", "user1", []store.Alias{aliasA}))
 		must(t, s.ReplaceAliases(ctx, "app1", "user2", []store.Alias{aliasB}))
 		c := newCred("app1", "cred1", "user2", t0)
-		wantErr(t, s.AddCredential(ctx, c, []store.Alias{aliasC, aliasA}), store.ErrAliasConflict)
+		wantErr(t, s.AddCredential(ctx, c, []store.Alias{aliasC, aliasA}, nil), store.ErrAliasConflict)
 		_, err := s.GetCredential(ctx, "app1", c.ID)
 		wantErr(t, err, store.ErrNotFound)
 		wantCreds(t, s, "app1", "user2")
@@ -110,9 +110,9 @@ var aliasCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		orig := newCred("app1", "cred1", "user1", t0)
-		must(t, s.AddCredential(ctx, orig, []store.Alias{aliasA}))
+		must(t, s.AddCredential(ctx, orig, []store.Alias{aliasA}, nil))
 		dup := newCred("app1", "cred1", "user1", at(time.Hour))
-		wantErr(t, s.AddCredential(ctx, dup, []store.Alias{aliasB}), store.ErrConflict)
+		wantErr(t, s.AddCredential(ctx, dup, []store.Alias{aliasB}, nil), store.ErrConflict)
 		wantCred(t, s, orig)
 		wantAliases(t, s, "app1", "user1", aliasA)
 	}},

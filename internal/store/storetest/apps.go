@@ -212,7 +212,7 @@ func populate(t *testing.T, s store.Store, appID string) {
 	must(t, s.SetDeleteAt(ctx, appID, ptr(at(-time.Hour))))
 	must(t, s.AddTokenKey(ctx, store.TokenKey{AppID: appID, ID: 7, Material: []byte("material"), CreatedAt: t0}))
 	must(t, s.ConsumeOnce(ctx, appID, "session1", at(time.Hour)))
-	must(t, s.AddCredential(ctx, newCred(appID, "cred1", "user1", t0), []store.Alias{{Hash: "hash1"}}))
+	must(t, s.AddCredential(ctx, newCred(appID, "cred1", "user1", t0), []store.Alias{{Hash: "hash1"}}, nil))
 	must(t, s.ReplaceAliases(ctx, appID, "user2", []store.Alias{{Hash: "hash2", Plaintext: "bob"}}))
 	must(t, s.AddAuthConfig(ctx, newAuthConfig(appID, "sign-in")))
 	must(t, s.AddEvents(ctx, []store.Event{newEvent(appID, appID+"-event1", t0)}))

@@ -28,13 +28,13 @@ var credentialCases = []testCase{
 		notDiscoverable.Discoverable = ptr(false)
 		notDiscoverable.BackupEligible, notDiscoverable.BackupState = false, false
 		for _, c := range []store.Credential{full, sparse, notDiscoverable} {
-			must(t, s.AddCredential(ctx, c, nil))
+			must(t, s.AddCredential(ctx, c, nil, nil))
 			wantCred(t, s, c)
 		}
 	}},
 	{"get unknown", func(t *testing.T, s store.Store) {
 		createApp(t, s, "app1")
-		must(t, s.AddCredential(t.Context(), newCred("app1", "cred1", "user1", t0), nil))
+		must(t, s.AddCredential(t.Context(), newCred("app1", "cred1", "user1", t0), nil, nil))
 		_, err := s.GetCredential(t.Context(), "app1", []byte("cred2"))
 		wantErr(t, err, store.ErrNotFound)
 		_, err = s.GetCredential(t.Context(), "app1", []byte("cred"))
@@ -44,9 +44,9 @@ var credentialCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		orig := newCred("app1", "cred1", "user1", t0)
-		must(t, s.AddCredential(ctx, orig, nil))
+		must(t, s.AddCredential(ctx, orig, nil, nil))
 		dup := newCred("app1", "cred1", "user2", at(time.Hour))
-		wantErr(t, s.AddCredential(ctx, dup, nil), store.ErrConflict)
+		wantErr(t, s.AddCredential(ctx, dup, nil, nil), store.ErrConflict)
 		wantCred(t, s, orig)
 		wantCreds(t, s, "app1", "user2")
 	}},
@@ -56,8 +56,8 @@ var credentialCases = []testCase{
 		createApp(t, s, "app2")
 		c1 := newCred("app1", "cred1", "user1", t0)
 		c2 := newCred("app2", "cred1", "user9", at(time.Hour))
-		must(t, s.AddCredential(ctx, c1, nil))
-		must(t, s.AddCredential(ctx, c2, nil))
+		must(t, s.AddCredential(ctx, c1, nil, nil))
+		must(t, s.AddCredential(ctx, c2, nil, nil))
 		wantCred(t, s, c1)
 		wantCred(t, s, c2)
 	}},
@@ -69,7 +69,7 @@ var credentialCases = []testCase{
 		c3 := newCred("app1", "c-mid", "user1", at(time.Microsecond))
 		other := newCred("app1", "c-other", "user2", t0)
 		for _, c := range []store.Credential{c1, c2, other, c3} {
-			must(t, s.AddCredential(ctx, c, nil))
+			must(t, s.AddCredential(ctx, c, nil, nil))
 		}
 		wantCreds(t, s, "app1", "user1", c2, c3, c1)
 		wantCreds(t, s, "app1", "user2", other)
@@ -86,7 +86,7 @@ var credentialCases = []testCase{
 			newCred("app1", "c3", "user2", t0),
 			newCred("app2", "c4", "user3", t0),
 		} {
-			must(t, s.AddCredential(ctx, c, nil))
+			must(t, s.AddCredential(ctx, c, nil, nil))
 		}
 		wantUsers(t, s, "app1", 2)
 		wantUsers(t, s, "app2", 1)
@@ -119,9 +119,9 @@ var credentialUseCases = func() []testCase {
 			createApp(t, s, "app1")
 			c := newCred("app1", "cred1", "user1", t0)
 			c.SignCount = r.stored
-			must(t, s.AddCredential(t.Context(), c, nil))
+			must(t, s.AddCredential(t.Context(), c, nil, nil))
 			use := store.CredentialUse{SignCount: r.reported, LastUsedAt: at(time.Hour), Device: "Safari, iOS", Country: "NO"}
-			err := s.RecordCredentialUse(t.Context(), "app1", c.ID, use)
+			err := s.RecordCredentialUse(t.Context(), "app1", c.ID, use, nil)
 			if r.wantErr != nil {
 				wantErr(t, err, r.wantErr)
 			} else {
@@ -134,10 +134,10 @@ var credentialUseCases = func() []testCase {
 	}
 	return append(cases, testCase{"missing", func(t *testing.T, s store.Store) {
 		createApp(t, s, "app1")
-		must(t, s.AddCredential(t.Context(), newCred("app1", "cred1", "user1", t0), nil))
+		must(t, s.AddCredential(t.Context(), newCred("app1", "cred1", "user1", t0), nil, nil))
 		for _, n := range []uint32{0, 5} {
 			use := store.CredentialUse{SignCount: n, LastUsedAt: t0}
-			wantErr(t, s.RecordCredentialUse(t.Context(), "app1", []byte("cred2"), use), store.ErrNotFound)
+			wantErr(t, s.RecordCredentialUse(t.Context(), "app1", []byte("cred2"), use, nil), store.ErrNotFound)
 		}
 	}})
 }()

@@ -54,9 +54,9 @@ var isolationCases = []testCase{
 			wantCreds(t, s, "b", "user1")
 			wantUsers(t, s, "b", 0)
 			use := store.CredentialUse{SignCount: 100, LastUsedAt: at(time.Hour)}
-			wantErr(t, s.RecordCredentialUse(ctx, "b", []byte("cred1"), use), store.ErrNotFound)
-			must(t, s.AddCredential(ctx, newCred("b", "cred1", "user1", at(time.Minute)), nil))
-			must(t, s.RecordCredentialUse(ctx, "b", []byte("cred1"), use))
+			wantErr(t, s.RecordCredentialUse(ctx, "b", []byte("cred1"), use, nil), store.ErrNotFound)
+			must(t, s.AddCredential(ctx, newCred("b", "cred1", "user1", at(time.Minute)), nil, nil))
+			must(t, s.RecordCredentialUse(ctx, "b", []byte("cred1"), use, nil))
 		})
 	}},
 	{"aliases", func(t *testing.T, s store.Store) {
@@ -65,7 +65,7 @@ var isolationCases = []testCase{
 			wantAliases(t, s, "b", "user1")
 			must(t, s.ReplaceAliases(ctx, "b", "user2", []store.Alias{{Hash: "hash1"}}))
 			must(t, s.ReplaceAliases(ctx, "b", "user1", nil))
-			must(t, s.AddCredential(ctx, newCred("b", "cred2", "user1", t0), []store.Alias{{Hash: "hash2"}}))
+			must(t, s.AddCredential(ctx, newCred("b", "cred2", "user1", t0), []store.Alias{{Hash: "hash2"}}, nil))
 			wantOwner(t, s, "b", "hash1", "user2")
 		})
 	}},
@@ -80,7 +80,7 @@ var isolationCases = []testCase{
 			wantCredentialCount(t, s, "b", 0)
 			must(t, s.DeleteUser(ctx, "b", "user1"))
 			must(t, s.DeleteUser(ctx, "b", "user2"))
-			must(t, s.AddCredential(ctx, newCred("b", "cred1", "user1", t0), []store.Alias{{Hash: "hash1"}}))
+			must(t, s.AddCredential(ctx, newCred("b", "cred1", "user1", t0), []store.Alias{{Hash: "hash1"}}, nil))
 			wantUserList(t, s, "b", 1000, store.UserSummary{UserID: "user1", CredentialsCount: 1,
 				AliasPlaintexts: []string{""}, LastUsedAt: ptr(t0)})
 			owner, err := s.DeleteCredential(ctx, "b", []byte("cred1"))

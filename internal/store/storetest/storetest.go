@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConsumeOnce", func(t *testing.T) { runCases(t, open, consumeCases) })
 	t.Run("Credentials", func(t *testing.T) { runCases(t, open, credentialCases) })
 	t.Run("CredentialUse", func(t *testing.T) { runCases(t, open, credentialUseCases) })
+	t.Run("ConsumedWithWrite", func(t *testing.T) { runCases(t, open, onceCases) })
 	t.Run("Aliases", func(t *testing.T) { runCases(t, open, aliasCases) })
 	t.Run("Users", func(t *testing.T) { runCases(t, open, userCases) })
 	t.Run("AuthConfigs", func(t *testing.T) { runCases(t, open, authConfigCases) })

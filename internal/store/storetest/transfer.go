@@ -45,12 +45,12 @@ var credentialPageCases = []testCase{
 		// neither insertion nor time order matches id order.
 		for i, id := range slices.Backward(pageIDs) {
 			c := newCred("app1", string(id), fmt.Sprintf("user%d", i%3), at(-time.Duration(i)*time.Minute))
-			must(t, s.AddCredential(ctx, c, nil))
+			must(t, s.AddCredential(ctx, c, nil, nil))
 			byID[string(id)] = c
 			// The other app has rows under the same and other ids.
-			must(t, s.AddCredential(ctx, newCred("app2", string(id), "other", t0), nil))
+			must(t, s.AddCredential(ctx, newCred("app2", string(id), "other", t0), nil, nil))
 		}
-		must(t, s.AddCredential(ctx, newCred("app2", "\x00\x01", "other", t0), nil))
+		must(t, s.AddCredential(ctx, newCred("app2", "\x00\x01", "other", t0), nil, nil))
 		ids := func(from, to int) []store.Credential {
 			var list []store.Credential
 			for _, id := range pageIDs[from:to] {
@@ -89,7 +89,7 @@ var credentialPageCases = []testCase{
 		var want []store.Credential
 		for i := range 25 {
 			c := newCred("app1", fmt.Sprintf("cred-%02d", (i*7)%25), "user1", t0)
-			must(t, s.AddCredential(ctx, c, nil))
+			must(t, s.AddCredential(ctx, c, nil, nil))
 			want = append(want, c)
 		}
 		slices.SortFunc(want, func(a, b store.Credential) int { return bytes.Compare(a.ID, b.ID) })
@@ -113,8 +113,8 @@ var credentialPageCases = []testCase{
 		createApp(t, s, "app1")
 		empty := newCred("app1", "", "user1", t0)
 		other := newCred("app1", "cred1", "user1", t0)
-		must(t, s.AddCredential(ctx, empty, nil))
-		must(t, s.AddCredential(ctx, other, nil))
+		must(t, s.AddCredential(ctx, empty, nil, nil))
+		must(t, s.AddCredential(ctx, other, nil, nil))
 		wantCredPage(t, s, "app1", nil, 10, empty, other)
 		// A non-nil empty after is the empty id itself.
 		wantCredPage(t, s, "app1", []byte{}, 10, other)
@@ -246,7 +246,7 @@ var importCredentialCases = []testCase{
 					createApp(t, s, prefix+app)
 				}
 				for _, c := range stored {
-					must(t, s.AddCredential(ctx, c, nil))
+					must(t, s.AddCredential(ctx, c, nil, nil))
 				}
 				wantErr(t, s.ImportCredentials(ctx, batch), store.ErrConflict)
 				for _, app := range []string{"app1", "app2"} {

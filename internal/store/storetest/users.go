@@ -19,7 +19,7 @@ var userBasicCases = []testCase{
 		c2 := newCred("app1", "cred2", "user1", at(time.Second))
 		c3 := newCred("app1", "cred3", "user2", t0)
 		for _, c := range []store.Credential{c1, c2, c3} {
-			must(t, s.AddCredential(ctx, c, []store.Alias{{Hash: "hash-" + c.UserID}}))
+			must(t, s.AddCredential(ctx, c, []store.Alias{{Hash: "hash-" + c.UserID}}, nil))
 		}
 		owner, err := s.DeleteCredential(ctx, "app1", c1.ID)
 		must(t, err)
@@ -37,7 +37,7 @@ var userBasicCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		c := newCred("app1", "cred1", "user1", t0)
-		must(t, s.AddCredential(ctx, c, nil))
+		must(t, s.AddCredential(ctx, c, nil, nil))
 		for _, id := range [][]byte{[]byte("cred"), []byte("cred2"), nil} {
 			_, err := s.DeleteCredential(ctx, "app1", id)
 			wantErr(t, err, store.ErrNotFound)
@@ -51,11 +51,11 @@ var userBasicCases = []testCase{
 		both1 := newCred("app1", "c1", "u-both", t0)
 		both1.LastUsedAt = at(3 * time.Hour)
 		both2 := newCred("app1", "c2", "u-both", at(time.Hour))
-		must(t, s.AddCredential(ctx, both1, []store.Alias{aliasA, aliasB}))
-		must(t, s.AddCredential(ctx, both2, nil))
-		must(t, s.AddCredential(ctx, newCred("app1", "c3", "u-cred", at(-time.Hour)), nil))
+		must(t, s.AddCredential(ctx, both1, []store.Alias{aliasA, aliasB}, nil))
+		must(t, s.AddCredential(ctx, both2, nil, nil))
+		must(t, s.AddCredential(ctx, newCred("app1", "c3", "u-cred", at(-time.Hour)), nil, nil))
 		must(t, s.ReplaceAliases(ctx, "app1", "u-alias", []store.Alias{aliasC}))
-		must(t, s.AddCredential(ctx, newCred("app2", "c9", "u-other", t0), []store.Alias{{Hash: "h9"}}))
+		must(t, s.AddCredential(ctx, newCred("app2", "c9", "u-other", t0), []store.Alias{{Hash: "h9"}}, nil))
 		wantUserList(t, s, "app1", 1000,
 			store.UserSummary{UserID: "u-alias", AliasPlaintexts: []string{"carol"}},
 			store.UserSummary{UserID: "u-both", CredentialsCount: 2,
@@ -71,8 +71,8 @@ var userBasicCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		c := newCred("app1", "c1", "user1", t0)
-		must(t, s.AddCredential(ctx, c, []store.Alias{aliasA}))
-		must(t, s.RecordCredentialUse(ctx, "app1", c.ID, store.CredentialUse{SignCount: 5, LastUsedAt: at(time.Hour)}))
+		must(t, s.AddCredential(ctx, c, []store.Alias{aliasA}, nil))
+		must(t, s.RecordCredentialUse(ctx, "app1", c.ID, store.CredentialUse{SignCount: 5, LastUsedAt: at(time.Hour)}, nil))
 		must(t, s.ReplaceAliases(ctx, "app1", "user1", []store.Alias{aliasB, aliasC}))
 		wantUserList(t, s, "app1", 10, store.UserSummary{UserID: "user1", CredentialsCount: 1,
 			AliasPlaintexts: []string{"", "carol"}, LastUsedAt: ptr(at(time.Hour))})
@@ -85,9 +85,9 @@ var userBasicCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		keep := newCred("app1", "c3", "user2", t0)
-		must(t, s.AddCredential(ctx, newCred("app1", "c1", "user1", t0), []store.Alias{aliasA, aliasB}))
-		must(t, s.AddCredential(ctx, newCred("app1", "c2", "user1", t0), nil))
-		must(t, s.AddCredential(ctx, keep, []store.Alias{aliasC}))
+		must(t, s.AddCredential(ctx, newCred("app1", "c1", "user1", t0), []store.Alias{aliasA, aliasB}, nil))
+		must(t, s.AddCredential(ctx, newCred("app1", "c2", "user1", t0), nil, nil))
+		must(t, s.AddCredential(ctx, keep, []store.Alias{aliasC}, nil))
 		must(t, s.ReplaceAliases(ctx, "app1", "user3", []store.Alias{{Hash: "hash-3"}}))
 		must(t, s.DeleteUser(ctx, "app1", "user1"))
 		wantCreds(t, s, "app1", "user1")
@@ -107,7 +107,7 @@ var userBasicCases = []testCase{
 		ctx := t.Context()
 		createApp(t, s, "app1")
 		c := newCred("app1", "c1", "user1", t0)
-		must(t, s.AddCredential(ctx, c, []store.Alias{aliasA}))
+		must(t, s.AddCredential(ctx, c, []store.Alias{aliasA}, nil))
 		must(t, s.DeleteUser(ctx, "app1", "nobody"))
 		must(t, s.DeleteUser(ctx, "app1", "user"))
 		wantCreds(t, s, "app1", "user1", c)
@@ -124,7 +124,7 @@ var userBasicCases = []testCase{
 			newCred("app1", "c3", "user2", t0),
 			newCred("app2", "c4", "user3", t0),
 		} {
-			must(t, s.AddCredential(ctx, c, nil))
+			must(t, s.AddCredential(ctx, c, nil, nil))
 		}
 		wantCredentialCount(t, s, "app1", 3)
 		wantCredentialCount(t, s, "app2", 1)
@@ -144,7 +144,7 @@ var userLimitCases = func() []testCase {
 			ctx := t.Context()
 			createApp(t, s, "app1")
 			for _, u := range []string{"u6", "u1", "u5", "u3"} {
-				must(t, s.AddCredential(ctx, newCred("app1", "c-"+u, u, t0), nil))
+				must(t, s.AddCredential(ctx, newCred("app1", "c-"+u, u, t0), nil, nil))
 			}
 			for _, u := range []string{"u4", "u3", "u2"} {
 				must(t, s.ReplaceAliases(ctx, "app1", u, []store.Alias{{Hash: "h-" + u, Plaintext: u}}))
@@ -195,11 +195,11 @@ var activeUserCases = func() []testCase {
 			for id, last := range used {
 				c := newCred("app1", id, id[:2], at(-2*time.Hour))
 				c.LastUsedAt = last
-				must(t, s.AddCredential(ctx, c, nil))
+				must(t, s.AddCredential(ctx, c, nil, nil))
 			}
 			other := newCred("app2", "u4-a", "u4", t0)
 			other.LastUsedAt = at(time.Hour)
-			must(t, s.AddCredential(ctx, other, nil))
+			must(t, s.AddCredential(ctx, other, nil, nil))
 			got, err := s.CountActiveUsers(ctx, "app1", v.since)
 			must(t, err)
 			wantEqual(t, "active users", got, v.want)
