@@ -1,0 +1,139 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/attestation"
+	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/bench"
+	"github.com/passwordless-oss/server/internal/httpapi"
+	"github.com/passwordless-oss/server/internal/mds"
+	"github.com/passwordless-oss/server/internal/mds/mdstest"
+	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/token"
+	"github.com/passwordless-oss/server/internal/users"
+)
+
+// In-process ceremonies: the whole server (routing, authentication,
+// tokens, go-webauthn, SQLite on a temporary file) behind httptest, driven
+// by the load generator's client with real signatures. The numbers include
+// the client's signing; profile with
+//
+//	go test -run '^$' -bench Signin -cpuprofile cpu.out ./internal/httpapi
+
+// newBenchClient starts a server on a fresh SQLite file with one app and
+// returns a client for it.
+func newBenchClient(b *testing.B) *bench.Client {
+	b.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	sealer := token.NewSealer(st, nil)
+	configs := authconfig.New(st, nil)
+	md := mdstest.Metadata(b)
+	attest := attestation.New(st, func() *mds.Metadata { return md }, nil)
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{
+		Passkeys:      passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest}),
+		Attestation:   attest,
+		Apps:          apps.New(st, sealer, nil),
+		Users:         users.New(st),
+		Configs:       configs,
+		Store:         st,
+		ManagementKey: testManagementKey,
+		Version:       "bench",
+	}))
+	b.Cleanup(srv.Close)
+	hc := bench.NewHTTPClient(64)
+	app, err := bench.CreateApp(b.Context(), hc, srv.URL, testManagementKey, "benchapp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &bench.Client{BaseURL: srv.URL, APIKey: app.APIKey, APISecret: app.APISecret,
+		Origin: testOrigin, RPID: testRPID, HTTP: hc}
+}
+
+func benchAlgs() map[string]softauthn.Alg {
+	return map[string]softauthn.Alg{"ES256": softauthn.ES256, "EdDSA": softauthn.EdDSA}
+}
+
+// BenchmarkRegister runs full registrations: register/token,
+// register/begin, register/complete, signin/verify.
+func BenchmarkRegister(b *testing.B) {
+	for name, alg := range benchAlgs() {
+		b.Run(name, func(b *testing.B) {
+			c := newBenchClient(b)
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				id := fmt.Sprintf("user-%d", i)
+				if _, err := c.Register(ctx, id, id+"@example.com", alg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSignin runs full sign-ins (signin/begin by user id,
+// signin/complete, signin/verify) of one registered user.
+func BenchmarkSignin(b *testing.B) {
+	for name, alg := range benchAlgs() {
+		for _, mode := range []bench.SigninMode{bench.ByID, bench.ByAlias, bench.Discoverable} {
+			b.Run(name+"/"+string(mode), func(b *testing.B) {
+				c := newBenchClient(b)
+				ctx := context.Background()
+				u, err := c.Register(ctx, "user-1", "alice@example.com", alg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := c.Signin(ctx, u, mode); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkSigninParallel runs full sign-ins of 64 users from GOMAXPROCS
+// goroutines, each user used by one goroutine at a time.
+func BenchmarkSigninParallel(b *testing.B) {
+	c := newBenchClient(b)
+	ctx := context.Background()
+	pool := make(chan *bench.User, 64)
+	for i := range cap(pool) {
+		id := fmt.Sprintf("user-%d", i)
+		u, err := c.Register(ctx, id, id+"@example.com", softauthn.ES256)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pool <- u
+	}
+	var failed atomic.Bool
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			u := <-pool
+			err := c.Signin(ctx, u, bench.ByID)
+			pool <- u
+			if err != nil && !failed.Swap(true) {
+				b.Error(err)
+			}
+		}
+	})
+}
