@@ -27,15 +27,25 @@ type Service struct {
 	store  store.Store
 	tokens *token.Sealer
 	now    func() time.Time
+	cache  *principalCache
 }
+
+// AuthCacheTTL is how long a successful authentication is reused. It
+// bounds how long another instance keeps honouring a key locked, or a
+// feature changed, elsewhere.
+const AuthCacheTTL = 5 * time.Second
 
 // New returns a Service; now may be nil (time.Now).
 func New(st store.Store, tokens *token.Sealer, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, tokens: tokens, now: now}
+	return &Service{store: st, tokens: tokens, now: now, cache: newPrincipalCache(AuthCacheTTL, 100_000)}
 }
+
+// changed drops cached authentications of an app after a change to its
+// keys, features or lifecycle.
+func (s *Service) changed(appID string) { s.cache.forget(appID) }
 
 // Principal is an authenticated caller: the app and the key it used.
 type Principal struct {
@@ -50,6 +60,18 @@ func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Key.Sc
 // exactly as api-spec.md §2.2 describes: the app id is the text before the
 // first ':', the key id its last four characters.
 func (s *Service) Authenticate(ctx context.Context, kind store.KeyKind, value string) (Principal, error) {
+	ck := cacheKey(int(kind), value)
+	if p, ok := s.cache.get(ck, s.now()); ok {
+		return p, nil
+	}
+	p, err := s.authenticate(ctx, kind, value)
+	if err == nil {
+		s.cache.put(ck, p, s.now())
+	}
+	return p, err
+}
+
+func (s *Service) authenticate(ctx context.Context, kind store.KeyKind, value string) (Principal, error) {
 	appID, ok := apikey.AppID(value)
 	keyID := apikey.ID(value)
 	if !ok || appID == "" || keyID == "" {

@@ -49,6 +49,7 @@ func (s *Service) canDeleteNow(ctx context.Context, app store.App) (bool, error)
 // MarkDelete implements POST /admin/apps/{appId}/mark-delete: delete now if
 // allowed, else lock every key and schedule deletion a month out.
 func (s *Service) MarkDelete(ctx context.Context, appID string, req MarkDeleteRequest) (DeletionResult, error) {
+	defer s.changed(appID)
 	app, err := s.getApp(ctx, appID)
 	if err != nil {
 		return DeletionResult{}, err
@@ -123,6 +124,7 @@ func (s *Service) Delete(ctx context.Context, appID string) (DeletionResult, err
 }
 
 func (s *Service) deleteApp(ctx context.Context, appID string) error {
+	defer s.changed(appID)
 	if err := s.store.DeleteApp(ctx, appID); err != nil {
 		return problem.Internal(fmt.Errorf("delete app: %w", err))
 	}

@@ -262,6 +262,7 @@ func validOrigin(o string) bool {
 
 // SetFeatures implements POST /admin/apps/{appId}/features.
 func (s *Service) SetFeatures(ctx context.Context, appID string, req SetFeaturesRequest) error {
+	defer s.changed(appID)
 	if r := req.EventLoggingRetentionPeriod; r < 0 || r > maxRetentionDays {
 		return problem.Field("eventLoggingRetentionPeriod", "The field EventLoggingRetentionPeriod must be between 0 and 90.")
 	}
@@ -389,6 +390,7 @@ func kindName(kind store.KeyKind) string {
 
 // SetKeyLocked implements POST .../api-keys/{id}/lock and /unlock.
 func (s *Service) SetKeyLocked(ctx context.Context, appID, keyID string, locked bool) error {
+	defer s.changed(appID)
 	if err := keyResult(s.store.SetAPIKeyLocked(ctx, appID, keyID, locked, s.now().UTC())); err != nil {
 		return err
 	}
@@ -402,6 +404,7 @@ func (s *Service) SetKeyLocked(ctx context.Context, appID, keyID string, locked 
 
 // DeleteKey implements DELETE .../api-keys/{id}.
 func (s *Service) DeleteKey(ctx context.Context, appID, keyID string) error {
+	defer s.changed(appID)
 	if err := keyResult(s.store.DeleteAPIKey(ctx, appID, keyID)); err != nil {
 		return err
 	}
@@ -422,6 +425,7 @@ func keyResult(err error) error {
 // Freeze locks every key of the app; Unfreeze unlocks them and cancels a
 // scheduled deletion. Both succeed for unknown apps, as in the original.
 func (s *Service) Freeze(ctx context.Context, appID string) error {
+	defer s.changed(appID)
 	if err := s.store.SetAllAPIKeysLocked(ctx, appID, true, s.now().UTC()); err != nil {
 		return problem.Internal(err)
 	}
@@ -431,6 +435,7 @@ func (s *Service) Freeze(ctx context.Context, appID string) error {
 
 // Unfreeze: see Freeze.
 func (s *Service) Unfreeze(ctx context.Context, appID string) error {
+	defer s.changed(appID)
 	if err := s.store.SetAllAPIKeysLocked(ctx, appID, false, s.now().UTC()); err != nil {
 		return problem.Internal(err)
 	}

@@ -22,6 +22,7 @@ type SelfFeaturesRequest struct {
 
 // SetSelfFeatures implements POST /apps/features.
 func (s *Service) SetSelfFeatures(ctx context.Context, app store.App, req SelfFeaturesRequest) error {
+	defer s.changed(app.ID)
 	if r := req.EventLoggingRetentionPeriod; r != nil && (*r < 0 || *r > maxRetentionDays) {
 		return problem.Field("eventLoggingRetentionPeriod", "The field EventLoggingRetentionPeriod must be between 0 and 90.")
 	}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -47,10 +48,18 @@ func preset(appID, purpose string) store.AuthConfig {
 	return store.AuthConfig{AppID: appID, Purpose: purpose, UserVerification: "preferred", TTL: presetTTL, CreatedBy: systemUser}
 }
 
+// touchInterval is how often one instance records that a purpose was used:
+// lastUsedOn is a coarse "last used" mark, and writing it on every sign-in
+// would add a database commit to each.
+const touchInterval = time.Minute
+
 // Service implements the endpoints and purpose resolution.
 type Service struct {
 	store store.Store
 	now   func() time.Time
+
+	mu      sync.Mutex
+	touched map[[2]string]time.Time // (app, purpose) -> last recorded use
 }
 
 // New returns a Service; now may be nil (time.Now).
@@ -58,7 +67,7 @@ func New(st store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, now: now}
+	return &Service{store: st, now: now, touched: map[[2]string]time.Time{}}
 }
 
 // Resolve returns the configuration a sign-in for purpose uses: the stored
@@ -85,9 +94,26 @@ func (s *Service) Resolve(ctx context.Context, appID, purpose string) (store.Aut
 }
 
 // Touch records that the purpose was just used for a sign-in, storing the
-// preset if it was never stored.
+// preset if it was never stored. An instance writes this at most once per
+// touchInterval per purpose, so lastUsedOn is exact to about a minute.
 func (s *Service) Touch(ctx context.Context, appID, purpose string) error {
-	if err := s.store.TouchAuthConfig(ctx, appID, purpose, s.now().UTC(), preset(appID, purpose)); err != nil {
+	now := s.now().UTC()
+	k := [2]string{appID, purpose}
+	s.mu.Lock()
+	last, seen := s.touched[k]
+	if seen && now.Sub(last) < touchInterval && !now.Before(last) {
+		s.mu.Unlock()
+		return nil
+	}
+	if len(s.touched) > 100_000 {
+		clear(s.touched)
+	}
+	s.touched[k] = now
+	s.mu.Unlock()
+	if err := s.store.TouchAuthConfig(ctx, appID, purpose, now, preset(appID, purpose)); err != nil {
+		s.mu.Lock()
+		delete(s.touched, k) // try again next time
+		s.mu.Unlock()
 		return problem.Internal(fmt.Errorf("touch auth config: %w", err))
 	}
 	return nil
