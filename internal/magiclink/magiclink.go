@@ -44,10 +44,10 @@ type Minter interface {
 type Store interface {
 	// HitRateLimit: see store.Store.
 	HitRateLimit(ctx context.Context, key string, window, expiresAt time.Time) (int64, error)
-	// CountDispatchedEmailsSince: see store.Store.
-	CountDispatchedEmailsSince(ctx context.Context, appID string, t time.Time) (int64, error)
-	// AddDispatchedEmail: see store.Store.
-	AddDispatchedEmail(ctx context.Context, e store.DispatchedEmail) error
+	// ReserveDispatchedEmail: see store.Store.
+	ReserveDispatchedEmail(ctx context.Context, e store.DispatchedEmail, since time.Time, limit int64) error
+	// DeleteDispatchedEmail: see store.Store.
+	DeleteDispatchedEmail(ctx context.Context, appID, id string) error
 }
 
 // Defaults of Config.
@@ -246,10 +246,34 @@ func (s *Service) Send(ctx context.Context, app store.App, req SendRequest) erro
 	if err := s.checkRateLimit(ctx, app.ID, now); err != nil {
 		return err
 	}
-	if err := s.checkLimits(ctx, app, r.address, now); err != nil {
+	if err := s.checkNewApp(app, r.address, now); err != nil {
 		return err
 	}
+	// The quota check records the send before anything goes out, in one
+	// atomic step, so concurrent requests (on any instance) cannot all pass
+	// on the same count. A send that fails afterwards gives its slot back.
+	reservation := store.DispatchedEmail{
+		ID:           uuid.NewString(),
+		AppID:        app.ID,
+		CreatedAt:    now,
+		UserID:       r.userID,
+		EmailAddress: r.address,
+		LinkTemplate: r.template,
+	}
+	if err := s.reserve(ctx, app, reservation, now); err != nil {
+		return err
+	}
+	if err := s.deliver(ctx, app, r); err != nil {
+		s.release(ctx, app.ID, reservation.ID)
+		return err
+	}
+	events.Record(ctx, events.Event{Type: events.UserMagicLinkCreated, PerformedBy: r.userID,
+		Message: fmt.Sprintf("Created magic link for user %s", r.userID)})
+	return nil
+}
 
+// deliver mints the token and sends the e-mail carrying the link.
+func (s *Service) deliver(ctx context.Context, app store.App, r request) error {
 	token, err := s.minter.MintMagicLink(ctx, app.ID, r.userID, r.ttl)
 	if err != nil {
 		var p *problem.Problem
@@ -274,20 +298,22 @@ func (s *Service) Send(ctx context.Context, app store.App, req SendRequest) erro
 	if err := s.mailer.Send(ctx, msg); err != nil {
 		return problem.Internal(fmt.Errorf("magiclink: delivering e-mail: %w", err))
 	}
-
-	if err := s.st.AddDispatchedEmail(ctx, store.DispatchedEmail{
-		ID:           uuid.NewString(),
-		AppID:        app.ID,
-		CreatedAt:    now,
-		UserID:       r.userID,
-		EmailAddress: r.address,
-		LinkTemplate: r.template,
-	}); err != nil {
-		return problem.Internal(fmt.Errorf("magiclink: recording dispatched e-mail: %w", err))
-	}
-	events.Record(ctx, events.Event{Type: events.UserMagicLinkCreated, PerformedBy: r.userID,
-		Message: fmt.Sprintf("Created magic link for user %s", r.userID)})
 	return nil
+}
+
+// releaseTimeout bounds the removal of a reservation whose send failed.
+const releaseTimeout = 5 * time.Second
+
+// release removes the reservation of a send that failed, so it does not
+// count against the quota. It is best effort: the request's own error is
+// what the caller reports, and a record left behind only costs the app one
+// send until it leaves the 30-day window. It runs even when the request's
+// context is cancelled (a client that went away is a common reason for the
+// failure).
+func (s *Service) release(ctx context.Context, appID, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	_ = s.st.DeleteDispatchedEmail(ctx, appID, id)
 }
 
 // checkRateLimit counts the request in the app's fixed window (api-spec.md
@@ -314,21 +340,23 @@ func (s *Service) checkRateLimit(ctx context.Context, appID string, now time.Tim
 	return p
 }
 
-// checkLimits applies the new-app restriction and the monthly quota
-// (api-spec.md §9).
-func (s *Service) checkLimits(ctx context.Context, app store.App, address string, now time.Time) error {
-	age := now.Sub(app.CreatedAt)
-	if age < 0 {
-		age = 0
-	}
-	if s.cfg.NewAppWindow > 0 && age < s.cfg.NewAppWindow && !strings.EqualFold(address, strings.TrimSpace(app.AdminEmail)) {
+// checkNewApp applies the new-app restriction (api-spec.md §9).
+func (s *Service) checkNewApp(app store.App, address string, now time.Time) error {
+	if s.cfg.NewAppWindow > 0 && appAge(app, now) < s.cfg.NewAppWindow && !strings.EqualFold(address, strings.TrimSpace(app.AdminEmail)) {
 		return problem.New(http.StatusForbidden, "magic_link_email_admin_address_only",
 			"Because your application has been created less than "+
 				strconv.FormatFloat(s.cfg.NewAppWindow.Hours(), 'f', -1, 64)+
 				" hours ago, you can only request magic links to the admin email address.")
 	}
+	return nil
+}
 
+// reserve applies the monthly quota (api-spec.md §9): it stores e, the
+// record of the send about to happen, unless the app has used up its quota
+// for the last 30 days. The store checks and inserts atomically.
+func (s *Service) reserve(ctx context.Context, app store.App, e store.DispatchedEmail, now time.Time) error {
 	const day = 24 * time.Hour
+	age := appAge(app, now)
 	factor := 1.0
 	switch {
 	case age < day:
@@ -339,14 +367,21 @@ func (s *Service) checkLimits(ctx context.Context, app store.App, address string
 		factor = 0.75
 	}
 	quota := int64(math.Floor(float64(app.Features.MagicLinkMonthlyQuota) * factor))
-	sent, err := s.st.CountDispatchedEmailsSince(ctx, app.ID, now.Add(-30*day))
-	if err != nil {
-		return problem.Internal(fmt.Errorf("magiclink: counting dispatched e-mails: %w", err))
-	}
-	if sent >= quota {
+	err := s.st.ReserveDispatchedEmail(ctx, e, now.Add(-30*day), quota)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrQuotaExceeded):
 		return problem.New(http.StatusTooManyRequests, "magic_link_email_quota_exceeded", titleQuotaExceeded)
+	default:
+		return problem.Internal(fmt.Errorf("magiclink: recording dispatched e-mail: %w", err))
 	}
-	return nil
+}
+
+// appAge is how long ago the app was created (0 for a creation time in the
+// future).
+func appAge(app store.App, now time.Time) time.Duration {
+	return max(now.Sub(app.CreatedAt), 0)
 }
 
 type emailData struct {

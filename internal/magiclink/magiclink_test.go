@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,15 +21,21 @@ import (
 	"github.com/passwordless-oss/server/internal/mail/mailtest"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/wire"
 )
 
-// fakeStore keeps the few rows the service touches in memory.
+// fakeStore keeps the few rows the service touches in memory. Its
+// reservation counts and inserts under one lock, as atomically as the real
+// stores.
 type fakeStore struct {
 	mu         sync.Mutex
 	counters   map[string]int64
 	dispatched []store.DispatchedEmail
 	err        error
+	reserveErr error
+	deleteErr  error
+	deleted    []string
 }
 
 func newFakeStore() *fakeStore { return &fakeStore{counters: map[string]int64{}} }
@@ -44,29 +51,65 @@ func (f *fakeStore) HitRateLimit(_ context.Context, key string, window, _ time.T
 	return f.counters[k], nil
 }
 
-func (f *fakeStore) CountDispatchedEmailsSince(_ context.Context, appID string, t time.Time) (int64, error) {
+func (f *fakeStore) ReserveDispatchedEmail(_ context.Context, e store.DispatchedEmail, since time.Time, limit int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.reserveErr != nil {
+		return f.reserveErr
+	}
 	var n int64
-	for _, e := range f.dispatched {
-		if e.AppID == appID && !e.CreatedAt.Before(t) {
+	for _, d := range f.dispatched {
+		if d.ID == e.ID {
+			return store.ErrConflict
+		}
+		if d.AppID == e.AppID && !d.CreatedAt.Before(since) {
 			n++
 		}
 	}
-	return n, nil
-}
-
-func (f *fakeStore) AddDispatchedEmail(_ context.Context, e store.DispatchedEmail) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	if n >= limit {
+		return fmt.Errorf("fake: %w", store.ErrQuotaExceeded)
+	}
 	f.dispatched = append(f.dispatched, e)
 	return nil
 }
 
-func (f *fakeStore) seed(appID string, n int, at time.Time) {
-	for i := 0; i < n; i++ {
-		_ = f.AddDispatchedEmail(context.Background(), store.DispatchedEmail{ID: fmt.Sprint(i), AppID: appID, CreatedAt: at})
+func (f *fakeStore) DeleteDispatchedEmail(ctx context.Context, appID, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deleted = append(f.deleted, id)
+	if f.deleteErr != nil {
+		return f.deleteErr
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, d := range f.dispatched {
+		if d.AppID == appID && d.ID == id {
+			f.dispatched = append(f.dispatched[:i], f.dispatched[i+1:]...)
+			return nil
+		}
+	}
+	return store.ErrNotFound
+}
+
+func (f *fakeStore) seed(appID string, n int, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := 0; i < n; i++ {
+		f.dispatched = append(f.dispatched, store.DispatchedEmail{ID: fmt.Sprint(appID, at.UnixNano(), i), AppID: appID, CreatedAt: at})
+	}
+}
+
+func (f *fakeStore) count(appID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, d := range f.dispatched {
+		if d.AppID == appID {
+			n++
+		}
+	}
+	return n
 }
 
 var _ magiclink.Store = store.Store(nil)
@@ -373,6 +416,133 @@ func TestMonthlyQuota(t *testing.T) {
 			if len(f.minter.calls) != 0 || len(f.mailer.msgs) != 0 {
 				t.Fatal("quota exceeded but minted or mailed")
 			}
+			if n := f.st.count(app.ID); n != tt.limit {
+				t.Fatalf("%d records after a refused send, want %d", n, tt.limit)
+			}
+		})
+	}
+}
+
+// The checks run in the endpoint's order: rate limit, then the new-app
+// window, then the quota, which is the only one that writes a record.
+func TestCheckOrder(t *testing.T) {
+	t.Run("rate limit before quota", func(t *testing.T) {
+		f := newFixture(magiclink.Config{RateLimit: 1})
+		app := oldApp()
+		app.Features.MagicLinkMonthlyQuota = 0
+		if p := asProblem(t, f.svc.Send(context.Background(), app, validReq())); p.Code != "magic_link_email_quota_exceeded" {
+			t.Fatalf("first: problem = %+v", p)
+		}
+		if p := asProblem(t, f.svc.Send(context.Background(), app, validReq())); p.Code != "rate_limit_exceeded" {
+			t.Fatalf("second: problem = %+v", p)
+		}
+	})
+	t.Run("new-app window before quota", func(t *testing.T) {
+		f := newFixture(magiclink.Config{NewAppWindow: 24 * time.Hour})
+		app := oldApp()
+		app.CreatedAt = baseNow.Add(-time.Hour)
+		app.Features.MagicLinkMonthlyQuota = 0
+		if p := asProblem(t, f.svc.Send(context.Background(), app, validReq())); p.Code != "magic_link_email_admin_address_only" {
+			t.Fatalf("problem = %+v", p)
+		}
+		if n := f.st.count(app.ID); n != 0 {
+			t.Fatalf("%d records after a refused send", n)
+		}
+	})
+}
+
+// A send that fails after its reservation gives the slot back.
+func TestFailedSendFreesQuota(t *testing.T) {
+	f := newFixture(magiclink.Config{RateLimit: -1})
+	app := oldApp()
+	app.Features.MagicLinkMonthlyQuota = 1
+	f.mailer.err = errors.New("relay down")
+	if p := asProblem(t, f.svc.Send(context.Background(), app, validReq())); p.Status != http.StatusInternalServerError {
+		t.Fatalf("problem = %+v", p)
+	}
+	f.mailer.err = nil
+	if err := f.svc.Send(context.Background(), app, validReq()); err != nil {
+		t.Fatalf("send after a failed one: %v", err)
+	}
+	if p := asProblem(t, f.svc.Send(context.Background(), app, validReq())); p.Code != "magic_link_email_quota_exceeded" {
+		t.Fatalf("problem = %+v", p)
+	}
+	if len(f.mailer.msgs) != 1 || f.st.count(app.ID) != 1 {
+		t.Fatalf("%d mails, %d records", len(f.mailer.msgs), f.st.count(app.ID))
+	}
+}
+
+// TestConcurrentSendsRespectQuota races sends of one app: exactly quota of
+// them go out and the others get the quota problem, whatever the store.
+func TestConcurrentSendsRespectQuota(t *testing.T) {
+	const (
+		senders = 20
+		quota   = 5
+	)
+	stores := map[string]func(t *testing.T) magiclink.Store{
+		"fake": func(*testing.T) magiclink.Store { return newFakeStore() },
+		"sqlite": func(t *testing.T) magiclink.Store {
+			st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "store.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			minter, mailer := &fakeMinter{}, &fakeMailer{}
+			svc := magiclink.New(st, minter, mailer, magiclink.Config{RateLimit: 100, From: "links@example.org"}, func() time.Time { return baseNow })
+			app := oldApp()
+			app.Features.MagicLinkMonthlyQuota = quota
+
+			var (
+				wg       sync.WaitGroup
+				mu       sync.Mutex
+				sent     int
+				refused  int
+				unwanted []error
+				start    = make(chan struct{})
+			)
+			for range senders {
+				wg.Go(func() {
+					<-start
+					err := svc.Send(t.Context(), app, validReq())
+					mu.Lock()
+					defer mu.Unlock()
+					var p *problem.Problem
+					switch {
+					case err == nil:
+						sent++
+					case errors.As(err, &p) && p.Status == http.StatusTooManyRequests && p.Code == "magic_link_email_quota_exceeded":
+						refused++
+					default:
+						unwanted = append(unwanted, err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			if len(unwanted) > 0 {
+				t.Fatalf("%d unexpected errors, first: %v", len(unwanted), unwanted[0])
+			}
+			if sent != quota || refused != senders-quota {
+				t.Fatalf("%d sent and %d refused, want %d and %d", sent, refused, quota, senders-quota)
+			}
+			if len(mailer.msgs) != quota || len(minter.calls) != quota {
+				t.Fatalf("%d mails and %d tokens, want %d", len(mailer.msgs), len(minter.calls), quota)
+			}
+			if s, ok := st.(store.Store); ok {
+				n, err := s.CountDispatchedEmailsSince(t.Context(), app.ID, time.Time{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != quota {
+					t.Fatalf("%d records stored, want %d", n, quota)
+				}
+			}
 		})
 	}
 }
@@ -574,6 +744,17 @@ func TestSendThroughSMTP(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
+	// released checks that the failed send left no record behind and that
+	// its reservation was the one deleted.
+	released := func(t *testing.T, st *fakeStore) {
+		t.Helper()
+		if len(st.dispatched) != 0 {
+			t.Fatalf("failed send recorded as dispatched: %+v", st.dispatched)
+		}
+		if len(st.deleted) != 1 || st.deleted[0] == "" {
+			t.Fatalf("deleted = %q, want the one reservation", st.deleted)
+		}
+	}
 	t.Run("mail", func(t *testing.T) {
 		f := newFixture(magiclink.Config{})
 		f.mailer.err = errors.New("relay down")
@@ -581,9 +762,7 @@ func TestFailures(t *testing.T) {
 		if p.Status != http.StatusInternalServerError || !errors.Is(p, f.mailer.err) {
 			t.Fatalf("problem = %+v", p)
 		}
-		if len(f.st.dispatched) != 0 {
-			t.Fatal("failed mail recorded as dispatched")
-		}
+		released(t, f.st)
 	})
 	t.Run("smtp rejects", func(t *testing.T) {
 		srv := mailtest.NewServer(t)
@@ -592,10 +771,12 @@ func TestFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := magiclink.New(newFakeStore(), &fakeMinter{}, mailer, magiclink.Config{From: "links@example.org"}, nil)
+		st := newFakeStore()
+		svc := magiclink.New(st, &fakeMinter{}, mailer, magiclink.Config{From: "links@example.org"}, nil)
 		if p := asProblem(t, svc.Send(context.Background(), oldApp(), validReq())); p.Status != 500 {
 			t.Fatalf("status = %d", p.Status)
 		}
+		released(t, st)
 	})
 	t.Run("minter problem passes through", func(t *testing.T) {
 		f := newFixture(magiclink.Config{})
@@ -604,6 +785,7 @@ func TestFailures(t *testing.T) {
 		if p := asProblem(t, f.svc.Send(context.Background(), oldApp(), validReq())); p != want {
 			t.Fatalf("problem = %+v", p)
 		}
+		released(t, f.st)
 	})
 	t.Run("minter error", func(t *testing.T) {
 		f := newFixture(magiclink.Config{})
@@ -611,6 +793,10 @@ func TestFailures(t *testing.T) {
 		if p := asProblem(t, f.svc.Send(context.Background(), oldApp(), validReq())); p.Status != 500 {
 			t.Fatalf("status = %d", p.Status)
 		}
+		if len(f.mailer.msgs) != 0 {
+			t.Fatal("mailed without a token")
+		}
+		released(t, f.st)
 	})
 	t.Run("store", func(t *testing.T) {
 		f := newFixture(magiclink.Config{})
@@ -619,6 +805,46 @@ func TestFailures(t *testing.T) {
 			t.Fatalf("status = %d", p.Status)
 		}
 	})
+	t.Run("reservation", func(t *testing.T) {
+		f := newFixture(magiclink.Config{})
+		f.st.reserveErr = errors.New("db down")
+		p := asProblem(t, f.svc.Send(context.Background(), oldApp(), validReq()))
+		if p.Status != 500 || !errors.Is(p, f.st.reserveErr) {
+			t.Fatalf("problem = %+v", p)
+		}
+		if len(f.minter.calls) != 0 || len(f.mailer.msgs) != 0 {
+			t.Fatal("minted or mailed without a reservation")
+		}
+	})
+	t.Run("release fails", func(t *testing.T) {
+		f := newFixture(magiclink.Config{})
+		f.mailer.err = errors.New("relay down")
+		f.st.deleteErr = errors.New("db down")
+		p := asProblem(t, f.svc.Send(context.Background(), oldApp(), validReq()))
+		if p.Status != 500 || !errors.Is(p, f.mailer.err) || errors.Is(p, f.st.deleteErr) {
+			t.Fatalf("problem = %+v", p)
+		}
+	})
+	t.Run("release after cancellation", func(t *testing.T) {
+		st := newFakeStore()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		mailer := cancellingMailer{cancel}
+		svc := magiclink.New(st, &fakeMinter{}, mailer, magiclink.Config{From: "links@example.org"}, func() time.Time { return baseNow })
+		if p := asProblem(t, svc.Send(ctx, oldApp(), validReq())); p.Status != 500 {
+			t.Fatalf("status = %d", p.Status)
+		}
+		released(t, st)
+	})
+}
+
+// cancellingMailer cancels the request's context and fails, as when the
+// client goes away during delivery.
+type cancellingMailer struct{ cancel context.CancelFunc }
+
+func (c cancellingMailer) Send(ctx context.Context, _ mail.Message) error {
+	c.cancel()
+	return ctx.Err()
 }
 
 // composingMailer renders every message as the real mailers would, so an

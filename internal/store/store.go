@@ -28,6 +28,9 @@ var (
 	// ErrCounterRegression means a sign-in reported a signature counter that
 	// is not greater than the stored one (a possible cloned authenticator).
 	ErrCounterRegression = errors.New("store: signature counter did not increase")
+	// ErrQuotaExceeded means a reservation was refused because the app has
+	// used up its quota; nothing was written.
+	ErrQuotaExceeded = errors.New("store: quota exceeded")
 )
 
 // App is one customer application (tenant).
@@ -355,6 +358,16 @@ type Store interface {
 
 	// AddDispatchedEmail records a sent e-mail.
 	AddDispatchedEmail(ctx context.Context, e DispatchedEmail) error
+	// ReserveDispatchedEmail records e unless the app (e.AppID) already has
+	// limit or more records created at or after since; then it returns
+	// ErrQuotaExceeded and writes nothing. The check and the insert are
+	// atomic across instances sharing the database, so concurrent
+	// reservations never exceed limit. A taken id is ErrConflict, as for
+	// AddDispatchedEmail. A limit of 0 or less refuses every reservation.
+	ReserveDispatchedEmail(ctx context.Context, e DispatchedEmail, since time.Time, limit int64) error
+	// DeleteDispatchedEmail removes one record of the app (a send that
+	// failed after its reservation); ErrNotFound if absent.
+	DeleteDispatchedEmail(ctx context.Context, appID, id string) error
 	// CountDispatchedEmailsSince counts the app's e-mails sent at or after t.
 	CountDispatchedEmailsSince(ctx context.Context, appID string, t time.Time) (int64, error)
 	// PurgeDispatchedEmailsBefore removes records of all apps older than t.

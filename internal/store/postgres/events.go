@@ -119,7 +119,11 @@ func (s *Store) DeleteEventsBefore(ctx context.Context, appID string, t time.Tim
 // AddDispatchedEmail records a sent e-mail. Ids are unique across apps;
 // a taken id is a conflict and leaves the stored record as it is.
 func (s *Store) AddDispatchedEmail(ctx context.Context, e store.DispatchedEmail) error {
-	n, err := exec(ctx, s.pool, `INSERT INTO dispatched_emails
+	return insertDispatchedEmail(ctx, s.pool, e)
+}
+
+func insertDispatchedEmail(ctx context.Context, q querier, e store.DispatchedEmail) error {
+	n, err := exec(ctx, q, `INSERT INTO dispatched_emails
 			(id, app_id, created_at, user_id, email_address, link_template)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
 		e.ID, e.AppID, e.CreatedAt, e.UserID, e.EmailAddress, e.LinkTemplate)
@@ -130,6 +134,39 @@ func (s *Store) AddDispatchedEmail(ctx context.Context, e store.DispatchedEmail)
 		return fmt.Errorf("postgres: add dispatched e-mail of app %q: %w", e.AppID, store.ErrConflict)
 	}
 	return nil
+}
+
+// ReserveDispatchedEmail counts the app's records since since and inserts e
+// in one transaction that first takes a transaction-level advisory lock on a
+// key derived from the app id. Every reservation of the app, on any
+// connection or instance, queues on that lock, and under READ COMMITTED the
+// count (a new statement, a new snapshot) sees every reservation committed
+// by the previous holders, which released the lock only after their commit
+// became visible. Other apps hash to other keys and are not held up (barring
+// a rare hash collision, which only serialises two apps).
+func (s *Store) ReserveDispatchedEmail(ctx context.Context, e store.DispatchedEmail, since time.Time, limit int64) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('dispatched:' || $1::text, 0))`, e.AppID)
+		if err != nil {
+			return fmt.Errorf("postgres: reserve dispatched e-mail of app %q: lock: %w", e.AppID, err)
+		}
+		var n int64
+		err = tx.QueryRow(ctx, `SELECT COUNT(*) FROM dispatched_emails
+			WHERE app_id = $1 AND created_at >= $2`, e.AppID, since).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("postgres: reserve dispatched e-mail of app %q: %w", e.AppID, err)
+		}
+		if n >= limit {
+			return fmt.Errorf("postgres: reserve dispatched e-mail of app %q: %w", e.AppID, store.ErrQuotaExceeded)
+		}
+		return insertDispatchedEmail(ctx, tx, e)
+	})
+}
+
+// DeleteDispatchedEmail removes one record of the app.
+func (s *Store) DeleteDispatchedEmail(ctx context.Context, appID, id string) error {
+	n, err := exec(ctx, s.pool, `DELETE FROM dispatched_emails WHERE app_id = $1 AND id = $2`, appID, id)
+	return affectedOne(fmt.Sprintf("delete dispatched e-mail %q of app %q", id, appID), n, err)
 }
 
 // CountDispatchedEmailsSince counts the app's e-mails sent at or after t.

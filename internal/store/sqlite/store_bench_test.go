@@ -100,6 +100,25 @@ func BenchmarkRecordCredentialUse(b *testing.B) {
 	}
 }
 
+// BenchmarkRecordCredentialUseOnce is the sign-in's write as the server
+// makes it: the credential update and the session's single use in one
+// transaction.
+func BenchmarkRecordCredentialUseOnce(b *testing.B) {
+	s, ids := openBenchStore(b)
+	ctx := context.Background()
+	exp := time.Now().Add(5 * time.Minute)
+	b.ReportAllocs()
+	n := uint32(0)
+	for b.Loop() {
+		n++
+		use := store.CredentialUse{SignCount: n, LastUsedAt: time.Now(), Device: "Chrome, Linux"}
+		once := &store.Once{ID: fmt.Sprintf("session-%d", n), ExpiresAt: exp}
+		if err := s.RecordCredentialUse(ctx, "bench", ids[int(n)%len(ids)], use, once); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkConsumeOnce(b *testing.B) {
 	s, _ := openBenchStore(b)
 	ctx := context.Background()

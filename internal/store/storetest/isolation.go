@@ -140,6 +140,14 @@ var isolationCases = []testCase{
 			wantEmailCount(t, s, "b", time.Time{}, 0)
 			must(t, s.AddDispatchedEmail(ctx, newEmail("b", "b-email1", t0)))
 			wantEmailCount(t, s, "b", time.Time{}, 1)
+			// "a" holds a-email1 at t0, which must not count against "b"
+			// nor be deletable through "b".
+			wantErr(t, s.DeleteDispatchedEmail(ctx, "b", "a-email1"), store.ErrNotFound)
+			must(t, s.ReserveDispatchedEmail(ctx, newEmail("b", "b-email2", t0), t0, 2))
+			wantErr(t, s.ReserveDispatchedEmail(ctx, newEmail("b", "b-email3", t0), t0, 2), store.ErrQuotaExceeded)
+			must(t, s.DeleteDispatchedEmail(ctx, "b", "b-email2"))
+			must(t, s.ReserveDispatchedEmail(ctx, newEmail("b", "b-email3", t0), t0, 2))
+			wantEmailCount(t, s, "b", time.Time{}, 2)
 		})
 	}},
 	{"authenticators", func(t *testing.T, s store.Store) {

@@ -17,7 +17,8 @@
 //   - AuthConfig.TTL round-trips with at least microsecond precision;
 //   - event and dispatched e-mail ids are unique across apps: AddEvents with
 //     an id already stored returns ErrConflict and writes nothing of the
-//     batch, AddDispatchedEmail returns ErrConflict;
+//     batch, AddDispatchedEmail and ReserveDispatchedEmail return
+//     ErrConflict (ReserveDispatchedEmail checks the quota first);
 //   - ListUsers and ListEvents return nothing for a limit of 0, and
 //     ListEvents still returns the total; the order of
 //     UserSummary.AliasPlaintexts is not specified;
@@ -59,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("AuthConfigs", func(t *testing.T) { runCases(t, open, authConfigCases) })
 	t.Run("Events", func(t *testing.T) { runCases(t, open, eventCases) })
 	t.Run("DispatchedEmails", func(t *testing.T) { runCases(t, open, emailCases) })
+	t.Run("ReserveDispatchedEmail", func(t *testing.T) { runCases(t, open, reserveCases) })
 	t.Run("Authenticators", func(t *testing.T) { runCases(t, open, authenticatorCases) })
 	t.Run("Reports", func(t *testing.T) { runCases(t, open, reportCases) })
 	t.Run("RateLimits", func(t *testing.T) { runCases(t, open, rateLimitCases) })
