@@ -3,15 +3,11 @@ package multiinstance_test
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,19 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
 )
 
 // The tests need a PostgreSQL server on which they may create and drop
-// databases. PASSWORDLESS_TEST_POSTGRES points at it ("off" skips them).
-// An unreachable server skips the tests, except under CI=true where it
-// fails them, so that CI cannot pass without running them.
+// databases; package pgtest says which and when they are skipped.
 const (
-	envURL     = "PASSWORDLESS_TEST_POSTGRES"
-	defaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
 	managementKey = "multi-instance-management-key-0123456789"
 	origin        = "https://example.com"
 	rpID          = "example.com"
@@ -42,11 +32,11 @@ const (
 // TestInstances builds the server binary once and runs the subtests
 // against it.
 func TestInstances(t *testing.T) {
-	pg := testServer(t)
+	pg := pgtest.Connect(t)
 	bin := buildBinary(t)
 
 	t.Run("SharedDatabase", func(t *testing.T) {
-		db := pg.createDB(t)
+		db := pg.CreateDB(t)
 		mailDir := t.TempDir()
 		env := map[string]string{"PASSWORDLESS_MAIL_DIR": mailDir}
 		a := startInstance(t, bin, "A", db, env)
@@ -59,7 +49,7 @@ func TestInstances(t *testing.T) {
 	})
 
 	t.Run("ConcurrentMigrate", func(t *testing.T) {
-		db := pg.createDB(t)
+		db := pg.CreateDB(t)
 		var wg sync.WaitGroup
 		outs := make([][]byte, 2)
 		errs := make([]error, 2)
@@ -281,89 +271,6 @@ func checkExactlyOnce(t *testing.T, results []*response) *response {
 	}
 	t.Logf("%d requests: 1 succeeded, %d rejected as invalid_token", len(results), rejected)
 	return ok[0]
-}
-
-// ---- PostgreSQL ----
-
-type pgServer struct{ url string }
-
-// testServer checks that the test server is reachable or skips (fails
-// under CI).
-func testServer(t *testing.T) *pgServer {
-	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "off" {
-		t.Skipf("%s=off", envURL)
-	}
-	if u == "" {
-		u = defaultURL
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, u)
-	if err == nil {
-		err = conn.Ping(ctx)
-		conn.Close(ctx)
-	}
-	if err != nil {
-		msg := "PostgreSQL test server unreachable (set " + envURL + " to its URL, or to \"off\"): " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return &pgServer{url: u}
-}
-
-// admin runs one statement on the maintenance database.
-func (s *pgServer) admin(ctx context.Context, sql string) error {
-	conn, err := pgx.Connect(ctx, s.url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
-// createDB creates an empty database, dropped again (connections and all)
-// when t ends, and returns its connection string.
-func (s *pgServer) createDB(t *testing.T) string {
-	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	name := "pwlmulti_" + hex.EncodeToString(b[:])
-	if err := s.admin(t.Context(), `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	// Registered before any server starts, so it runs after they stopped.
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.admin(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := withDatabase(s.url, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// withDatabase returns the connection string u pointed at database name.
-func withDatabase(u, name string) (string, error) {
-	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
-		parsed, err := url.Parse(u)
-		if err != nil {
-			return "", err
-		}
-		parsed.Path = "/" + name
-		parsed.RawPath = ""
-		return parsed.String(), nil
-	}
-	// keyword/value form: a later keyword overrides an earlier one.
-	return u + " dbname=" + name, nil
 }
 
 // ---- the server binary ----

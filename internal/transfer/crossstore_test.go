@@ -2,21 +2,13 @@ package transfer
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
@@ -27,72 +19,22 @@ import (
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/postgres"
+	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
-// The PostgreSQL part follows the rule of the postgres package's tests:
-// PASSWORDLESS_TEST_POSTGRES names a server on which databases may be
-// created ("off" skips); an unreachable server skips, except under CI=true.
+// The PostgreSQL part follows the rule of package pgtest.
 const (
-	envPostgres     = "PASSWORDLESS_TEST_POSTGRES"
-	defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	testMgmtKey     = "test-management-key-0123456789"
-	testOrigin      = "https://example.com"
-	testRPID        = "example.com"
+	testMgmtKey = "test-management-key-0123456789"
+	testOrigin  = "https://example.com"
+	testRPID    = "example.com"
 )
 
-// freshPostgres creates an empty database, dropped when t ends, and
-// returns its connection string.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv(envPostgres)
-	if u == "off" {
-		t.Skipf("%s=off", envPostgres)
-	}
-	if u == "" {
-		u = defaultPostgres
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	admin, err := pgxpool.New(ctx, u)
-	if err == nil {
-		if err = admin.Ping(ctx); err != nil {
-			admin.Close()
-		}
-	}
-	if err != nil {
-		msg := "PostgreSQL test server unreachable (set " + envPostgres + " to its URL, or to \"off\"): " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(admin.Close)
-	var b [8]byte
-	rand.Read(b[:])
-	name := "pwltest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(t.Context(), `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
-		parsed, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parsed.Path, parsed.RawPath = "/"+name, ""
-		return parsed.String()
-	}
-	return u + " dbname=" + name
-}
+// freshPostgres creates an empty database, dropped when t ends (see
+// package pgtest for the skip rule), and returns its connection string.
+func freshPostgres(t *testing.T) string { return pgtest.Connect(t).CreateDB(t) }
 
 // server is the HTTP API on st, wired as the command wires it.
 type server struct {

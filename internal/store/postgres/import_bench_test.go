@@ -31,7 +31,7 @@ func benchCreds(app string, from, n int) []store.Credential {
 func BenchmarkImportCredentials(b *testing.B) {
 	const batch = 5000
 	srv := testServer(b)
-	s := openStore(b, srv.createDB(b))
+	s := openStore(b, srv.CreateDB(b))
 	ctx := b.Context()
 	if err := s.CreateApp(ctx, store.App{ID: "bench", CreatedAt: time.Now()}, nil); err != nil {
 		b.Fatal(err)

@@ -2,12 +2,9 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,93 +14,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
 	"github.com/passwordless-oss/server/internal/store/storetest"
 )
 
-// The tests need a PostgreSQL server on which they may create and drop
-// databases. PASSWORDLESS_TEST_POSTGRES points at it ("off" skips them).
-// An unreachable server skips the tests, except under CI=true where it
-// fails them, so that CI cannot pass without running them.
-const (
-	envURL     = "PASSWORDLESS_TEST_POSTGRES"
-	defaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-)
-
-// server is a connection to the test server's maintenance database, used
-// to create and drop one database per test.
-type server struct {
-	url   string
-	admin *pgxpool.Pool
-}
-
-// testServer connects to the test server or skips (fails under CI).
-func testServer(t testing.TB) *server {
-	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "off" {
-		t.Skipf("%s=off", envURL)
-	}
-	if u == "" {
-		u = defaultURL
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	admin, err := pgxpool.New(ctx, u)
-	if err == nil {
-		err = admin.Ping(ctx)
-		if err != nil {
-			admin.Close()
-		}
-	}
-	if err != nil {
-		msg := "PostgreSQL test server unreachable (set " + envURL + " to its URL, or to \"off\"): " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(admin.Close)
-	return &server{url: u, admin: admin}
-}
-
-// createDB creates an empty database, dropped again (connections and all)
-// when t ends, and returns its connection string.
-func (srv *server) createDB(t testing.TB) string {
-	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	name := "pwltest_" + hex.EncodeToString(b[:])
-	if _, err := srv.admin.Exec(t.Context(), `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := srv.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := withDatabase(srv.url, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// withDatabase returns the connection string u pointed at database name.
-func withDatabase(u, name string) (string, error) {
-	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
-		parsed, err := url.Parse(u)
-		if err != nil {
-			return "", err
-		}
-		parsed.Path = "/" + name
-		parsed.RawPath = ""
-		return parsed.String(), nil
-	}
-	// keyword/value form: a later keyword overrides an earlier one.
-	return u + " dbname=" + name, nil
-}
+// testServer connects to the PostgreSQL test server (see package pgtest).
+func testServer(t testing.TB) *pgtest.Server { return pgtest.Connect(t) }
 
 func openStore(t testing.TB, u string) *Store {
 	t.Helper()
@@ -128,7 +44,7 @@ func openStore(t testing.TB, u string) *Store {
 // ever share rows.
 func TestConformance(t *testing.T) {
 	srv := testServer(t)
-	u := srv.createDB(t)
+	u := srv.CreateDB(t)
 	openStore(t, u) // migrates
 	reset := resetter(t, u)
 	storetest.Run(t, func(t *testing.T) store.Store {
@@ -173,7 +89,7 @@ func resetter(t *testing.T, u string) func(t *testing.T) {
 // both succeed and every migration is applied exactly once.
 func TestConcurrentMigrate(t *testing.T) {
 	srv := testServer(t)
-	u := srv.createDB(t)
+	u := srv.CreateDB(t)
 	ctx := t.Context()
 	want, err := loadMigrations()
 	if err != nil {
@@ -228,7 +144,7 @@ func TestConcurrentMigrate(t *testing.T) {
 // its own connection, as two processes starting at once would.
 func TestConcurrentMigrateExported(t *testing.T) {
 	srv := testServer(t)
-	u := srv.createDB(t)
+	u := srv.CreateDB(t)
 	var (
 		wg   sync.WaitGroup
 		errs = make([]error, 2)
@@ -258,7 +174,7 @@ func TestConcurrentMigrateExported(t *testing.T) {
 // same database, as two server instances would: exactly one consumes.
 func TestConsumeOnceAcrossInstances(t *testing.T) {
 	srv := testServer(t)
-	u := srv.createDB(t)
+	u := srv.CreateDB(t)
 	instances := []*Store{openStore(t, u), openStore(t, u)}
 	ctx := t.Context()
 	if err := instances[0].CreateApp(ctx, store.App{ID: "app1", CreatedAt: time.Now()}, nil); err != nil {
@@ -303,7 +219,7 @@ func TestConsumeOnceAcrossInstances(t *testing.T) {
 // of them are granted.
 func TestReserveDispatchedEmailAcrossInstances(t *testing.T) {
 	srv := testServer(t)
-	u := srv.createDB(t)
+	u := srv.CreateDB(t)
 	instances := []*Store{openStore(t, u), openStore(t, u)}
 	ctx := t.Context()
 	now := time.Now()
@@ -358,7 +274,7 @@ func TestReserveDispatchedEmailAcrossInstances(t *testing.T) {
 // TestTimesComeBackInUTC reads through sessions whose TimeZone is not UTC.
 func TestTimesComeBackInUTC(t *testing.T) {
 	srv := testServer(t)
-	base := srv.createDB(t)
+	base := srv.CreateDB(t)
 	var zoned string
 	if strings.Contains(base, "://") {
 		parsed, err := url.Parse(base)

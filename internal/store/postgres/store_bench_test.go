@@ -18,7 +18,7 @@ const benchSeeded = 10000
 func openBenchStore(b *testing.B) (*Store, [][]byte) {
 	b.Helper()
 	srv := testServer(b)
-	s := openStore(b, srv.createDB(b))
+	s := openStore(b, srv.CreateDB(b))
 	return s, seedBenchApp(b, s)
 }
 

@@ -1,0 +1,105 @@
+// Package pgtest gives tests a fresh PostgreSQL database of their own.
+//
+// The server is PASSWORDLESS_TEST_POSTGRES (default: postgres@127.0.0.1:5432,
+// trust authentication); "off" skips the tests. An unreachable server skips
+// them too, except under CI=true where it fails them, so that CI cannot pass
+// without running them.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// EnvURL names the variable holding the test server's URL.
+const EnvURL = "PASSWORDLESS_TEST_POSTGRES"
+
+const defaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// Server is a connection to the test server's maintenance database.
+type Server struct {
+	URL   string
+	admin *pgxpool.Pool
+}
+
+// Connect connects to the test server, or skips t (fails it under CI).
+func Connect(t testing.TB) *Server {
+	t.Helper()
+	u := os.Getenv(EnvURL)
+	if u == "off" {
+		t.Skipf("%s=off", EnvURL)
+	}
+	if u == "" {
+		u = defaultURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := pgxpool.New(ctx, u)
+	if err == nil {
+		if err = admin.Ping(ctx); err != nil {
+			admin.Close()
+		}
+	}
+	if err != nil {
+		msg := "PostgreSQL test server unreachable (set " + EnvURL + " to its URL, or to \"off\"): " + err.Error()
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(admin.Close)
+	return &Server{URL: u, admin: admin}
+}
+
+// CreateDB creates an empty database, dropped again (connections and all)
+// when t ends, and returns its connection string.
+func (s *Server) CreateDB(t testing.TB) string {
+	t.Helper()
+	var b [8]byte
+	rand.Read(b[:])
+	name := "pwltest_" + hex.EncodeToString(b[:])
+	if _, err := s.admin.Exec(context.Background(), `CREATE DATABASE `+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := s.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := WithDatabase(s.URL, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Exec runs a statement on the maintenance database.
+func (s *Server) Exec(ctx context.Context, sql string) error {
+	_, err := s.admin.Exec(ctx, sql)
+	return err
+}
+
+// WithDatabase returns the connection string u pointed at database name.
+func WithDatabase(u, name string) (string, error) {
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		parsed, err := url.Parse(u)
+		if err != nil {
+			return "", err
+		}
+		parsed.Path = "/" + name
+		parsed.RawPath = ""
+		return parsed.String(), nil
+	}
+	// keyword/value form: a later keyword overrides an earlier one.
+	return u + " dbname=" + name, nil
+}
