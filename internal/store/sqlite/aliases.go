@@ -11,7 +11,7 @@ import (
 
 // ReplaceAliases replaces the user's whole alias set in one transaction.
 func (s *Store) ReplaceAliases(ctx context.Context, appID, userID string, aliases []store.Alias) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return replaceAliases(ctx, tx, appID, userID, aliases)
 	})
 }
@@ -55,8 +55,7 @@ func dedupeAliases(aliases []store.Alias) []store.Alias {
 // AliasOwner returns the user owning the alias hash.
 func (s *Store) AliasOwner(ctx context.Context, appID, hash string) (string, error) {
 	var userID string
-	err := s.read.QueryRowContext(ctx,
-		`SELECT user_id FROM aliases WHERE app_id = ? AND hash = ?`, appID, hash).Scan(&userID)
+	err := s.rs.aliasOwner.QueryRowContext(ctx, appID, hash).Scan(&userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite: alias owner in app %q: %w", appID, store.ErrNotFound)
 	}

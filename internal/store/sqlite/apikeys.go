@@ -14,7 +14,9 @@ const apiKeyColumns = `app_id, id, kind, value, scopes, locked, last_locked_at, 
 
 // AddAPIKey stores one key.
 func (s *Store) AddAPIKey(ctx context.Context, key store.APIKey) error {
-	return insertAPIKey(ctx, s.write, key)
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return insertAPIKey(ctx, tx, key)
+	})
 }
 
 // insertAPIKey relies on ON CONFLICT DO NOTHING rather than on error codes
@@ -35,8 +37,7 @@ func insertAPIKey(ctx context.Context, e execer, k store.APIKey) error {
 
 // GetAPIKey returns one key of the app.
 func (s *Store) GetAPIKey(ctx context.Context, appID, keyID string) (store.APIKey, error) {
-	row := s.read.QueryRowContext(ctx,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE app_id = ? AND id = ?`, appID, keyID)
+	row := s.rs.getAPIKey.QueryRowContext(ctx, appID, keyID)
 	k, err := scanAPIKey(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.APIKey{}, fmt.Errorf("sqlite: get api key %q of app %q: %w", keyID, appID, store.ErrNotFound)
@@ -102,14 +103,14 @@ func lockUpdate(locked bool) string {
 
 // SetAPIKeyLocked locks or unlocks one key.
 func (s *Store) SetAPIKeyLocked(ctx context.Context, appID, keyID string, locked bool, at time.Time) error {
-	n, err := execAffected(ctx, s.write, lockUpdate(locked)+` WHERE app_id = ? AND id = ?`,
+	n, err := s.execWrite(ctx, lockUpdate(locked)+` WHERE app_id = ? AND id = ?`,
 		encTime(at), appID, keyID)
 	return affectedOne(fmt.Sprintf("set lock of api key %q of app %q", keyID, appID), n, err)
 }
 
 // SetAllAPIKeysLocked locks or unlocks every key of the app.
 func (s *Store) SetAllAPIKeysLocked(ctx context.Context, appID string, locked bool, at time.Time) error {
-	_, err := s.write.ExecContext(ctx, lockUpdate(locked)+` WHERE app_id = ?`, encTime(at), appID)
+	_, err := s.execWrite(ctx, lockUpdate(locked)+` WHERE app_id = ?`, encTime(at), appID)
 	if err != nil {
 		return fmt.Errorf("sqlite: set lock of all api keys of app %q: %w", appID, err)
 	}
@@ -118,6 +119,6 @@ func (s *Store) SetAllAPIKeysLocked(ctx context.Context, appID string, locked bo
 
 // DeleteAPIKey removes one key.
 func (s *Store) DeleteAPIKey(ctx context.Context, appID, keyID string) error {
-	n, err := execAffected(ctx, s.write, `DELETE FROM api_keys WHERE app_id = ? AND id = ?`, appID, keyID)
+	n, err := s.execWrite(ctx, `DELETE FROM api_keys WHERE app_id = ? AND id = ?`, appID, keyID)
 	return affectedOne(fmt.Sprintf("delete api key %q of app %q", keyID, appID), n, err)
 }

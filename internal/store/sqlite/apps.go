@@ -25,7 +25,7 @@ const appColumns = `id, admin_email, created_at, delete_at,
 
 // CreateApp stores the app and its initial keys in one transaction.
 func (s *Store) CreateApp(ctx context.Context, app store.App, keys []store.APIKey) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		f := app.Features
 		n, err := execAffected(ctx, tx, `INSERT INTO apps (`+appColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -53,7 +53,7 @@ func (s *Store) CreateApp(ctx context.Context, app store.App, keys []store.APIKe
 
 // GetApp returns one app with its features.
 func (s *Store) GetApp(ctx context.Context, appID string) (store.App, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps WHERE id = ?`, appID)
+	row := s.rs.getApp.QueryRowContext(ctx, appID)
 	app, err := scanApp(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.App{}, fmt.Errorf("sqlite: get app %q: %w", appID, store.ErrNotFound)
@@ -95,7 +95,7 @@ func scanApp(row rowScanner) (store.App, error) {
 
 // UpdateFeatures overwrites every feature column of the app.
 func (s *Store) UpdateFeatures(ctx context.Context, appID string, f store.Features) error {
-	n, err := execAffected(ctx, s.write, `UPDATE apps SET
+	n, err := s.execWrite(ctx, `UPDATE apps SET
 		event_logging_enabled = ?, event_logging_retention_days = ?, magic_link_monthly_quota = ?,
 		max_users = ?, allow_attestation = ?, generate_sign_in_token_enabled = ?,
 		magic_links_enabled = ?, developer_logging_ends_at = ?,
@@ -110,7 +110,7 @@ func (s *Store) UpdateFeatures(ctx context.Context, appID string, f store.Featur
 
 // SetDeleteAt schedules or unschedules the app's deletion.
 func (s *Store) SetDeleteAt(ctx context.Context, appID string, at *time.Time) error {
-	n, err := execAffected(ctx, s.write, `UPDATE apps SET delete_at = ? WHERE id = ?`, encTimePtr(at), appID)
+	n, err := s.execWrite(ctx, `UPDATE apps SET delete_at = ? WHERE id = ?`, encTimePtr(at), appID)
 	return affectedOne(fmt.Sprintf("set delete time of app %q", appID), n, err)
 }
 
@@ -141,7 +141,7 @@ func (s *Store) ListAppsDueForDeletion(ctx context.Context, now time.Time) ([]st
 // app is unknown nothing is removed. Unlike the original server it also
 // removes the app's auth configurations, so a reused app id starts clean.
 func (s *Store) DeleteApp(ctx context.Context, appID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := execAffected(ctx, tx, `DELETE FROM apps WHERE id = ?`, appID)
 		if err := affectedOne(fmt.Sprintf("delete app %q", appID), n, err); err != nil {
 			return err

@@ -48,8 +48,7 @@ func (s *Store) ListAuthConfigs(ctx context.Context, appID string) ([]store.Auth
 
 // GetAuthConfig returns one stored configuration.
 func (s *Store) GetAuthConfig(ctx context.Context, appID, purpose string) (store.AuthConfig, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+authConfigColumns+` FROM auth_configs
-		WHERE app_id = ? AND purpose = ?`, appID, purpose)
+	row := s.rs.getAuthConfig.QueryRowContext(ctx, appID, purpose)
 	c, err := scanAuthConfig(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AuthConfig{}, fmt.Errorf("sqlite: get auth config %q of app %q: %w", purpose, appID, store.ErrNotFound)
@@ -85,7 +84,7 @@ func scanAuthConfig(row rowScanner) (store.AuthConfig, error) {
 // AddAuthConfig stores a new configuration; a stored purpose makes the
 // insert a no-op, reported as ErrConflict.
 func (s *Store) AddAuthConfig(ctx context.Context, c store.AuthConfig) error {
-	n, err := execAffected(ctx, s.write, authConfigInsert+` ON CONFLICT DO NOTHING`, authConfigArgs(c)...)
+	n, err := s.execWrite(ctx, authConfigInsert+` ON CONFLICT DO NOTHING`, authConfigArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: add auth config %q of app %q: %w", c.Purpose, c.AppID, err)
 	}
@@ -99,7 +98,7 @@ func (s *Store) AddAuthConfig(ctx context.Context, c store.AuthConfig) error {
 // the stored one but last_used_on, which only TouchAuthConfig moves: an
 // edit racing a sign-in must not put back the time the sign-in replaced.
 func (s *Store) PutAuthConfig(ctx context.Context, c store.AuthConfig) error {
-	_, err := s.write.ExecContext(ctx, authConfigInsert+` ON CONFLICT (app_id, purpose) DO UPDATE SET
+	_, err := s.execWrite(ctx, authConfigInsert+` ON CONFLICT (app_id, purpose) DO UPDATE SET
 		user_verification = excluded.user_verification, ttl = excluded.ttl, hints = excluded.hints,
 		created_by = excluded.created_by, created_on = excluded.created_on,
 		edited_by = excluded.edited_by, edited_on = excluded.edited_on`, authConfigArgs(c)...)
@@ -111,7 +110,7 @@ func (s *Store) PutAuthConfig(ctx context.Context, c store.AuthConfig) error {
 
 // DeleteAuthConfig removes one stored configuration.
 func (s *Store) DeleteAuthConfig(ctx context.Context, appID, purpose string) error {
-	n, err := execAffected(ctx, s.write, `DELETE FROM auth_configs WHERE app_id = ? AND purpose = ?`, appID, purpose)
+	n, err := s.execWrite(ctx, `DELETE FROM auth_configs WHERE app_id = ? AND purpose = ?`, appID, purpose)
 	return affectedOne(fmt.Sprintf("delete auth config %q of app %q", purpose, appID), n, err)
 }
 
@@ -122,8 +121,10 @@ func (s *Store) DeleteAuthConfig(ctx context.Context, appID, purpose string) err
 func (s *Store) TouchAuthConfig(ctx context.Context, appID, purpose string, at time.Time, ifMissing store.AuthConfig) error {
 	c := ifMissing
 	c.AppID, c.Purpose, c.LastUsedOn = appID, purpose, &at
-	_, err := s.write.ExecContext(ctx, authConfigInsert+` ON CONFLICT (app_id, purpose) DO UPDATE SET
-		last_used_on = excluded.last_used_on`, authConfigArgs(c)...)
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, s.ws.touchAuthConfig).ExecContext(ctx, authConfigArgs(c)...)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlite: touch auth config %q of app %q: %w", purpose, appID, err)
 	}

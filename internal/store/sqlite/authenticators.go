@@ -42,7 +42,7 @@ func (s *Store) PutAuthenticators(ctx context.Context, appID string, aaguids []s
 	if len(aaguids) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, id := range aaguids {
 			_, err := tx.ExecContext(ctx, `INSERT INTO authenticators (app_id, aaguid, is_allowed, created_at)
 				VALUES (?, ?, ?, ?) ON CONFLICT (app_id, aaguid) DO UPDATE SET is_allowed = excluded.is_allowed`,
@@ -61,7 +61,7 @@ func (s *Store) RemoveAuthenticators(ctx context.Context, appID string, aaguids 
 	if len(aaguids) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, id := range aaguids {
 			_, err := tx.ExecContext(ctx, `DELETE FROM authenticators WHERE app_id = ? AND aaguid = ?`, appID, id)
 			if err != nil {

@@ -13,21 +13,22 @@ import (
 // the insert succeed exactly once; ON CONFLICT DO NOTHING turns every later
 // attempt into zero affected rows instead of an error to decode.
 func (s *Store) ConsumeOnce(ctx context.Context, appID, id string, expiresAt time.Time) error {
-	return consumeOnce(ctx, s.write, appID, id, expiresAt)
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return s.consumeOnce(ctx, tx, appID, id, expiresAt)
+	})
 }
 
 // consumeInTx consumes once, if not nil, inside tx, so that it stays
 // unconsumed when the rest of the transaction rolls back.
-func consumeInTx(ctx context.Context, tx *sql.Tx, appID string, once *store.Once) error {
+func (s *Store) consumeInTx(ctx context.Context, tx *sql.Tx, appID string, once *store.Once) error {
 	if once == nil {
 		return nil
 	}
-	return consumeOnce(ctx, tx, appID, once.ID, once.ExpiresAt)
+	return s.consumeOnce(ctx, tx, appID, once.ID, once.ExpiresAt)
 }
 
-func consumeOnce(ctx context.Context, e execer, appID, id string, expiresAt time.Time) error {
-	n, err := execAffected(ctx, e, `INSERT INTO consumed (app_id, id, expires_at)
-		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, appID, id, encTime(expiresAt))
+func (s *Store) consumeOnce(ctx context.Context, tx *sql.Tx, appID, id string, expiresAt time.Time) error {
+	n, err := stmtAffected(ctx, tx, s.ws.consume, appID, id, encTime(expiresAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: consume %q of app %q: %w", id, appID, err)
 	}
@@ -38,10 +39,13 @@ func consumeOnce(ctx context.Context, e execer, appID, id string, expiresAt time
 }
 
 // PurgeConsumedBefore spans all apps by design: it is housekeeping for the
-// whole database, run by a background job.
+// whole database, run by a background job (hourly). It also refreshes the
+// planner statistics of tables that have grown or shrunk a lot since they
+// were last analyzed (see stats.go), in a job of its own after the purge,
+// so a failed refresh cannot undo the purge.
 func (s *Store) PurgeConsumedBefore(ctx context.Context, t time.Time) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM consumed WHERE expires_at < ?`, encTime(t)); err != nil {
+	if _, err := s.execWrite(ctx, `DELETE FROM consumed WHERE expires_at < ?`, encTime(t)); err != nil {
 		return fmt.Errorf("sqlite: purge consumed ids: %w", err)
 	}
-	return nil
+	return s.refreshStatsJob(ctx)
 }

@@ -17,11 +17,11 @@ const credentialColumns = `app_id, credential_id, user_id, user_handle, public_k
 // aliases is not empty, replaces the user's aliases, all in one
 // transaction: a refused write leaves once unconsumed.
 func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias, once *store.Once) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := consumeInTx(ctx, tx, c.AppID, once); err != nil {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.consumeInTx(ctx, tx, c.AppID, once); err != nil {
 			return err
 		}
-		if err := insertCredential(ctx, tx, c); err != nil {
+		if err := s.insertCredential(ctx, tx, c); err != nil {
 			return err
 		}
 		if len(aliases) == 0 {
@@ -31,8 +31,8 @@ func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases [
 	})
 }
 
-func insertCredential(ctx context.Context, tx *sql.Tx, c store.Credential) error {
-	n, err := execAffected(ctx, tx, credentialInsert(1), credentialArgs(c)...)
+func (s *Store) insertCredential(ctx context.Context, tx *sql.Tx, c store.Credential) error {
+	n, err := stmtAffected(ctx, tx, s.ws.addCredential, credentialArgs(c)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: add credential of app %q: %w", c.AppID, err)
 	}
@@ -44,8 +44,7 @@ func insertCredential(ctx context.Context, tx *sql.Tx, c store.Credential) error
 
 // GetCredential returns one credential of the app.
 func (s *Store) GetCredential(ctx context.Context, appID string, credentialID []byte) (store.Credential, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+credentialColumns+` FROM credentials
-		WHERE app_id = ? AND credential_id = ?`, appID, nonNilBytes(credentialID))
+	row := s.rs.getCredential.QueryRowContext(ctx, appID, nonNilBytes(credentialID))
 	c, err := scanCredential(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Credential{}, fmt.Errorf("sqlite: get credential of app %q: %w", appID, store.ErrNotFound)
@@ -58,8 +57,7 @@ func (s *Store) GetCredential(ctx context.Context, appID string, credentialID []
 
 // ListCredentials returns the user's credentials, oldest first.
 func (s *Store) ListCredentials(ctx context.Context, appID, userID string) ([]store.Credential, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+credentialColumns+` FROM credentials
-		WHERE app_id = ? AND user_id = ? ORDER BY created_at, credential_id`, appID, userID)
+	rows, err := s.rs.listCredentials.QueryContext(ctx, appID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list credentials of app %q: %w", appID, err)
 	}
@@ -112,13 +110,11 @@ func scanCredential(row rowScanner) (store.Credential, error) {
 func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse, once *store.Once) error {
 	id := nonNilBytes(credentialID)
 	newCount := int64(use.SignCount)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := consumeInTx(ctx, tx, appID, once); err != nil {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.consumeInTx(ctx, tx, appID, once); err != nil {
 			return err
 		}
-		n, err := execAffected(ctx, tx, `UPDATE credentials SET
-			sign_count = max(sign_count, ?1), last_used_at = ?2, device = ?3, country = ?4
-			WHERE app_id = ?5 AND credential_id = ?6 AND (?1 = 0 OR sign_count < ?1)`,
+		n, err := stmtAffected(ctx, tx, s.ws.recordUse,
 			newCount, encTime(use.LastUsedAt), use.Device, use.Country, appID, id)
 		if err != nil {
 			return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, err)
@@ -126,17 +122,16 @@ func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentia
 		if n > 0 {
 			return nil
 		}
-		return whyNoUse(ctx, tx, appID, id)
+		return s.whyNoUse(ctx, tx, appID, id)
 	})
 }
 
 // whyNoUse tells a missing credential from a counter regression after the
 // conditional update matched no row. It reads through the same transaction,
 // so it sees the row the update saw.
-func whyNoUse(ctx context.Context, tx *sql.Tx, appID string, id []byte) error {
+func (s *Store) whyNoUse(ctx context.Context, tx *sql.Tx, appID string, id []byte) error {
 	var one int
-	err := tx.QueryRowContext(ctx,
-		`SELECT 1 FROM credentials WHERE app_id = ? AND credential_id = ?`, appID, id).Scan(&one)
+	err := tx.StmtContext(ctx, s.ws.credentialFound).QueryRowContext(ctx, appID, id).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, store.ErrNotFound)

@@ -12,7 +12,9 @@ import (
 // AddDispatchedEmail records a sent e-mail. Ids are unique across apps; a
 // stored id is reported as ErrConflict.
 func (s *Store) AddDispatchedEmail(ctx context.Context, e store.DispatchedEmail) error {
-	return insertDispatchedEmail(ctx, s.write, e)
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return insertDispatchedEmail(ctx, tx, e)
+	})
 }
 
 func insertDispatchedEmail(ctx context.Context, ex execer, e store.DispatchedEmail) error {
@@ -35,7 +37,7 @@ func insertDispatchedEmail(ctx context.Context, ex execer, e store.DispatchedEma
 // writer (on this Store's single write connection or in another process
 // sharing the file) can insert between the count and the insert.
 func (s *Store) ReserveDispatchedEmail(ctx context.Context, e store.DispatchedEmail, since time.Time, limit int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int64
 		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM dispatched_emails
 			WHERE app_id = ? AND created_at >= ?`, e.AppID, encTime(since)).Scan(&n)
@@ -51,7 +53,7 @@ func (s *Store) ReserveDispatchedEmail(ctx context.Context, e store.DispatchedEm
 
 // DeleteDispatchedEmail removes one record of the app.
 func (s *Store) DeleteDispatchedEmail(ctx context.Context, appID, id string) error {
-	n, err := execAffected(ctx, s.write, `DELETE FROM dispatched_emails WHERE app_id = ? AND id = ?`, appID, id)
+	n, err := s.execWrite(ctx, `DELETE FROM dispatched_emails WHERE app_id = ? AND id = ?`, appID, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete dispatched e-mail %q of app %q: %w", id, appID, err)
 	}
@@ -75,7 +77,7 @@ func (s *Store) CountDispatchedEmailsSince(ctx context.Context, appID string, t 
 // PurgeDispatchedEmailsBefore spans all apps by design: it is housekeeping
 // run by a background job.
 func (s *Store) PurgeDispatchedEmailsBefore(ctx context.Context, t time.Time) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM dispatched_emails WHERE created_at < ?`, encTime(t)); err != nil {
+	if _, err := s.execWrite(ctx, `DELETE FROM dispatched_emails WHERE created_at < ?`, encTime(t)); err != nil {
 		return fmt.Errorf("sqlite: purge dispatched e-mails: %w", err)
 	}
 	return nil

@@ -18,7 +18,7 @@ func (s *Store) AddEvents(ctx context.Context, events []store.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, e := range events {
 			n, err := execAffected(ctx, tx, `INSERT INTO events (`+eventColumns+`)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -81,7 +81,7 @@ func (s *Store) ListEvents(ctx context.Context, appID string, offset, limit int)
 
 // DeleteEventsBefore removes the app's events performed before t.
 func (s *Store) DeleteEventsBefore(ctx context.Context, appID string, t time.Time) error {
-	_, err := s.write.ExecContext(ctx, `DELETE FROM events WHERE app_id = ? AND performed_at < ?`,
+	_, err := s.execWrite(ctx, `DELETE FROM events WHERE app_id = ? AND performed_at < ?`,
 		appID, encTime(t))
 	if err != nil {
 		return fmt.Errorf("sqlite: delete old events of app %q: %w", appID, err)

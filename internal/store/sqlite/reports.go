@@ -12,7 +12,7 @@ import (
 // PutCredentialReport inserts or replaces the app's row for r.Date. The
 // date is stored as midnight UTC of its UTC day.
 func (s *Store) PutCredentialReport(ctx context.Context, appID string, r store.CredentialReport) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO credential_reports (app_id, date, users, credentials)
+	_, err := s.execWrite(ctx, `INSERT INTO credential_reports (app_id, date, users, credentials)
 		VALUES (?, ?, ?, ?) ON CONFLICT (app_id, date) DO UPDATE SET
 		users = excluded.users, credentials = excluded.credentials`,
 		appID, encDate(r.Date), r.Users, r.Credentials)
@@ -53,7 +53,7 @@ func (s *Store) ListCredentialReports(ctx context.Context, appID string, from, t
 // PutActiveUserReport inserts or replaces the app's row for r.Date. The
 // date is stored as midnight UTC of its UTC day.
 func (s *Store) PutActiveUserReport(ctx context.Context, appID string, r store.ActiveUserReport) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO active_user_reports (app_id, date, daily, weekly, total)
+	_, err := s.execWrite(ctx, `INSERT INTO active_user_reports (app_id, date, daily, weekly, total)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_id, date) DO UPDATE SET
 		daily = excluded.daily, weekly = excluded.weekly, total = excluded.total`,
 		appID, encDate(r.Date), r.Daily, r.Weekly, r.Total)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -166,5 +167,74 @@ func BenchmarkTouchAuthConfig(b *testing.B) {
 		if err := s.TouchAuthConfig(ctx, "bench", "sign-in", time.Now(), cfg); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// benchWriters is the number of goroutines of the parallel write
+// benchmarks, about the number of requests in flight in a loaded server.
+const benchWriters = 32
+
+// BenchmarkConsumeOnceParallel consumes distinct ids from benchWriters
+// goroutines at once, as concurrent sign-ins do.
+func BenchmarkConsumeOnceParallel(b *testing.B) {
+	s, _ := openBenchStore(b)
+	ctx := context.Background()
+	exp := time.Now().Add(5 * time.Minute)
+	var n atomic.Int64
+	b.SetParallelism(max(1, benchWriters/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.ConsumeOnce(ctx, "bench", fmt.Sprintf("session-%d", n.Add(1)), exp); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkRecordCredentialUseOnceParallel is the sign-in's write from
+// benchWriters goroutines at once. Each goroutine owns every 64th
+// credential and raises their counters itself, so no counter regresses.
+func BenchmarkRecordCredentialUseOnceParallel(b *testing.B) {
+	const stride = 64
+	s, ids := openBenchStore(b)
+	ctx := context.Background()
+	exp := time.Now().Add(5 * time.Minute)
+	var goroutines, sessions atomic.Int64
+	b.SetParallelism(max(1, benchWriters/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		g := int(goroutines.Add(1)-1) % stride
+		var own [][]byte
+		for i := g; i < len(ids); i += stride {
+			own = append(own, ids[i])
+		}
+		count := uint32(0)
+		for i := 0; pb.Next(); i++ {
+			if i%len(own) == 0 {
+				count++
+			}
+			use := store.CredentialUse{SignCount: count, LastUsedAt: time.Now(), Device: "Chrome, Linux"}
+			once := &store.Once{ID: fmt.Sprintf("session-%d", sessions.Add(1)), ExpiresAt: exp}
+			if err := s.RecordCredentialUse(ctx, "bench", own[i%len(own)], use, once); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkListCredentials(b *testing.B) {
+	s, _ := openBenchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		list, err := s.ListCredentials(ctx, "bench", fmt.Sprintf("user-%d", i%benchSeeded))
+		if err != nil || len(list) != 1 {
+			b.Fatal(len(list), err)
+		}
+		i++
 	}
 }

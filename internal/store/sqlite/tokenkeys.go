@@ -35,7 +35,7 @@ func (s *Store) ListTokenKeys(ctx context.Context, appID string) ([]store.TokenK
 
 // AddTokenKey stores one token key.
 func (s *Store) AddTokenKey(ctx context.Context, key store.TokenKey) error {
-	n, err := execAffected(ctx, s.write, `INSERT INTO token_keys (app_id, id, material, created_at)
+	n, err := s.execWrite(ctx, `INSERT INTO token_keys (app_id, id, material, created_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		key.AppID, int64(key.ID), nonNilBytes(key.Material), encTime(key.CreatedAt))
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Store) AddTokenKey(ctx context.Context, key store.TokenKey) error {
 
 // DeleteTokenKeysCreatedBefore removes the app's keys older than t.
 func (s *Store) DeleteTokenKeysCreatedBefore(ctx context.Context, appID string, t time.Time) error {
-	_, err := s.write.ExecContext(ctx, `DELETE FROM token_keys WHERE app_id = ? AND created_at < ?`,
+	_, err := s.execWrite(ctx, `DELETE FROM token_keys WHERE app_id = ? AND created_at < ?`,
 		appID, encTime(t))
 	if err != nil {
 		return fmt.Errorf("sqlite: delete old token keys of app %q: %w", appID, err)

@@ -52,12 +52,14 @@ func (s *Store) ListCredentialsPage(ctx context.Context, appID string, after []b
 // ImportCredentials inserts the credentials with multi-row INSERTs in one
 // transaction. Every statement ends in ON CONFLICT DO NOTHING, so a taken
 // id (or one repeated in the input) shows as fewer rows changed than sent;
-// the transaction is then rolled back.
+// the transaction is then rolled back. A bulk import is what makes tables
+// grow by orders of magnitude at once, so the planner statistics are
+// refreshed in the same transaction (see stats.go).
 func (s *Store) ImportCredentials(ctx context.Context, creds []store.Credential) error {
 	if len(creds) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var full *sql.Stmt
 		if len(creds) >= importChunk {
 			var err error
@@ -95,7 +97,7 @@ func (s *Store) ImportCredentials(ctx context.Context, creds []store.Credential)
 					int64(len(chunk))-n, len(chunk), store.ErrConflict)
 			}
 		}
-		return nil
+		return refreshStats(ctx, tx)
 	})
 }
 
@@ -155,12 +157,13 @@ func (s *Store) ListAliasesPage(ctx context.Context, appID, after string, limit 
 
 // ImportAliases inserts the aliases with multi-row INSERTs in one
 // transaction; a hash that is taken (or repeated in the input) rolls all
-// of it back.
+// of it back. The planner statistics are refreshed as for
+// ImportCredentials.
 func (s *Store) ImportAliases(ctx context.Context, appID string, aliases []store.UserAlias) error {
 	if len(aliases) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		args := make([]any, 0, importChunk*4)
 		for start := 0; start < len(aliases); start += importChunk {
 			chunk := aliases[start:min(start+importChunk, len(aliases))]
@@ -179,6 +182,6 @@ func (s *Store) ImportAliases(ctx context.Context, appID string, aliases []store
 					appID, int64(len(chunk))-n, len(chunk), store.ErrAliasConflict)
 			}
 		}
-		return nil
+		return refreshStats(ctx, tx)
 	})
 }

@@ -14,9 +14,11 @@ import (
 // RETURNING, so the owner reported is the owner of the row removed.
 func (s *Store) DeleteCredential(ctx context.Context, appID string, credentialID []byte) (string, error) {
 	var userID string
-	err := s.write.QueryRowContext(ctx, `DELETE FROM credentials
-		WHERE app_id = ? AND credential_id = ? RETURNING user_id`,
-		appID, nonNilBytes(credentialID)).Scan(&userID)
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `DELETE FROM credentials
+			WHERE app_id = ? AND credential_id = ? RETURNING user_id`,
+			appID, nonNilBytes(credentialID)).Scan(&userID)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite: delete credential of app %q: %w", appID, store.ErrNotFound)
 	}
@@ -81,7 +83,7 @@ func (s *Store) ListUsers(ctx context.Context, appID string, limit int) ([]store
 // DeleteUser removes the user's credentials and aliases in one
 // transaction.
 func (s *Store) DeleteUser(ctx context.Context, appID, userID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, table := range []string{"credentials", "aliases"} {
 			_, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE app_id = ? AND user_id = ?`, appID, userID)
 			if err != nil {
