@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -170,105 +169,14 @@ func TestConcurrentMigrateExported(t *testing.T) {
 	}
 }
 
-// TestConsumeOnceAcrossInstances races 100 goroutines over two pools on the
-// same database, as two server instances would: exactly one consumes.
-func TestConsumeOnceAcrossInstances(t *testing.T) {
+// TestSharedDatabase runs the cross-instance rules on two pools over one
+// database, as two server instances would have.
+func TestSharedDatabase(t *testing.T) {
 	srv := testServer(t)
-	u := srv.CreateDB(t)
-	instances := []*Store{openStore(t, u), openStore(t, u)}
-	ctx := t.Context()
-	if err := instances[0].CreateApp(ctx, store.App{ID: "app1", CreatedAt: time.Now()}, nil); err != nil {
-		t.Fatal(err)
-	}
-
-	const n = 100
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		wins  int
-		other []error
-		start = make(chan struct{})
-	)
-	for i := range n {
-		s := instances[i%len(instances)]
-		wg.Go(func() {
-			<-start
-			err := s.ConsumeOnce(ctx, "app1", "contested", time.Now().Add(time.Hour))
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, store.ErrAlreadyUsed):
-				other = append(other, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if len(other) > 0 {
-		t.Fatalf("%d unexpected errors, first: %v", len(other), other[0])
-	}
-	if wins != 1 {
-		t.Fatalf("%d of %d concurrent calls succeeded, want exactly 1", wins, n)
-	}
-}
-
-// TestReserveDispatchedEmailAcrossInstances races 40 reservations over two
-// pools on the same database, as two server instances would: exactly limit
-// of them are granted.
-func TestReserveDispatchedEmailAcrossInstances(t *testing.T) {
-	srv := testServer(t)
-	u := srv.CreateDB(t)
-	instances := []*Store{openStore(t, u), openStore(t, u)}
-	ctx := t.Context()
-	now := time.Now()
-	if err := instances[0].CreateApp(ctx, store.App{ID: "app1", CreatedAt: now}, nil); err != nil {
-		t.Fatal(err)
-	}
-
-	const (
-		n     = 40
-		limit = 5
-	)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		wins  int
-		other []error
-		start = make(chan struct{})
-	)
-	for i := range n {
-		s := instances[i%len(instances)]
-		wg.Go(func() {
-			<-start
-			e := store.DispatchedEmail{ID: fmt.Sprint("e", i), AppID: "app1", CreatedAt: now}
-			err := s.ReserveDispatchedEmail(ctx, e, now.Add(-time.Hour), limit)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, store.ErrQuotaExceeded):
-				other = append(other, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if len(other) > 0 {
-		t.Fatalf("%d unexpected errors, first: %v", len(other), other[0])
-	}
-	if wins != limit {
-		t.Fatalf("%d of %d concurrent reservations succeeded, want exactly %d", wins, n, limit)
-	}
-	got, err := instances[1].CountDispatchedEmailsSince(ctx, "app1", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != limit {
-		t.Fatalf("%d records stored, want %d", got, limit)
-	}
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		u := srv.CreateDB(t)
+		return openStore(t, u), openStore(t, u)
+	})
 }
 
 // TestTimesComeBackInUTC reads through sessions whose TimeZone is not UTC.

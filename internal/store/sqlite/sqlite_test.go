@@ -276,58 +276,12 @@ func TestReadPoolRejectsWrites(t *testing.T) {
 	}
 }
 
-// TestReserveDispatchedEmailAcrossStores races reservations over two Stores
-// on one file, as two processes sharing it would: BEGIN IMMEDIATE makes the
-// count and the insert one step, so exactly limit are granted.
-func TestReserveDispatchedEmailAcrossStores(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.db")
-	instances := []*Store{openAt(t, path), openAt(t, path)}
-	ctx := t.Context()
-	now := time.Now()
-	if err := instances[0].CreateApp(ctx, store.App{ID: "app1", CreatedAt: now}, nil); err != nil {
-		t.Fatal(err)
-	}
-
-	const (
-		n     = 40
-		limit = 5
-	)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		wins  int
-		other []error
-		start = make(chan struct{})
-	)
-	for i := range n {
-		s := instances[i%len(instances)]
-		wg.Go(func() {
-			<-start
-			e := store.DispatchedEmail{ID: fmt.Sprint("e", i), AppID: "app1", CreatedAt: now}
-			err := s.ReserveDispatchedEmail(ctx, e, now.Add(-time.Hour), limit)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, store.ErrQuotaExceeded):
-				other = append(other, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if len(other) > 0 {
-		t.Fatalf("%d unexpected errors, first: %v", len(other), other[0])
-	}
-	if wins != limit {
-		t.Fatalf("%d of %d concurrent reservations succeeded, want exactly %d", wins, n, limit)
-	}
-	got, err := instances[1].CountDispatchedEmailsSince(ctx, "app1", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != limit {
-		t.Fatalf("%d records stored, want %d", got, limit)
-	}
+// TestSharedFile runs the cross-instance rules on two Stores over one
+// file, as two processes sharing it would have: BEGIN IMMEDIATE makes each
+// check-and-write one step.
+func TestSharedFile(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "store.db")
+		return openAt(t, path), openAt(t, path)
+	})
 }

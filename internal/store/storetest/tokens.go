@@ -1,10 +1,8 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
@@ -75,37 +73,11 @@ var consumeCases = []testCase{
 		must(t, s.ConsumeOnce(ctx, "app1", "id2", at(time.Hour)))
 	}},
 	{"concurrent", func(t *testing.T, s store.Store) {
-		const n = 50
-		var (
-			wg    sync.WaitGroup
-			mu    sync.Mutex
-			wins  int
-			other []error
-			start = make(chan struct{})
-		)
 		createApp(t, s, "app1")
-		for range n {
-			wg.Go(func() {
-				<-start
-				err := s.ConsumeOnce(t.Context(), "app1", "contested", at(time.Hour))
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					wins++
-				case !errors.Is(err, store.ErrAlreadyUsed):
-					other = append(other, err)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if len(other) > 0 {
-			t.Fatalf("unexpected errors: %v", other)
-		}
-		if wins != 1 {
-			t.Fatalf("%d of %d concurrent calls succeeded, want exactly 1", wins, n)
-		}
+		wins, other := race(50, s, s, store.ErrAlreadyUsed, func(s store.Store, _ int) error {
+			return s.ConsumeOnce(t.Context(), "app1", "contested", at(time.Hour))
+		})
+		checkRace(t, wins, other, 1)
 	}},
 	{"purge expired", func(t *testing.T, s store.Store) {
 		ctx := t.Context()
