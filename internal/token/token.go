@@ -128,7 +128,9 @@ func (s *Sealer) Open(ctx context.Context, appID string, kind Kind, tok *string,
 				"Make sure you are not sending the wrong value. The value you sent started with '%s'",
 			kind, firstRunes(*tok, 10)))
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight((*tok)[len(kind):], "="))
+	// Strict decoding: a lenient decoder ignores the unused low bits of the
+	// last character, so several spellings would open as the same token.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(strings.TrimRight((*tok)[len(kind):], "="))
 	if err != nil || len(raw) < keyIDSize+nonceSize+16 {
 		return problem.BadRequest("invalid_token_format",
 			"The token you supplied was not formatted correctly. It should be valid base64url.")

@@ -89,6 +89,32 @@ func TestSealOpen(t *testing.T) {
 	}
 }
 
+// TestOneSpellingPerToken changes the last character of tokens of every
+// length class to each other base64url character: none may open, even where
+// the change touches only the padding bits a lenient decoder ignores.
+func TestOneSpellingPerToken(t *testing.T) {
+	ctx := t.Context()
+	s := token.NewSealer(openStore(t), time.Now)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for _, user := range []string{"a", "ab", "abc"} {
+		tok, err := s.Seal(ctx, "app1", token.Verify, payload{User: user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := tok[len(tok)-1]
+		for _, c := range []byte(alphabet) {
+			if c == last {
+				continue
+			}
+			m := tok[:len(tok)-1] + string(c)
+			var got payload
+			if err := s.Open(ctx, "app1", token.Verify, &m, &got); err == nil {
+				t.Fatalf("token of length %d opened with last char %q instead of %q", len(tok), c, last)
+			}
+		}
+	}
+}
+
 func TestRotationAcrossInstances(t *testing.T) {
 	ctx := t.Context()
 	st := openStore(t)
