@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,7 +110,7 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("--alg must be ES256 or EdDSA")
 	case o.scenario != "signin" && o.scenario != "register":
 		return o, errors.New("--scenario must be signin or register")
-	case !strings.Contains("id alias discoverable mix", o.signinMode):
+	case !slices.Contains([]string{"id", "alias", "discoverable", "mix"}, o.signinMode):
 		return o, errors.New("--signin-mode must be id, alias, discoverable or mix")
 	case o.spawn && o.database == "":
 		return o, errors.New("--spawn needs --database")
@@ -352,11 +353,11 @@ func run(ctx context.Context, args []string) error {
 	runPhase := func(name string, plan bench.Plan) Phase {
 		rec := bench.NewRecorder()
 		ctx := withClient(ctx, newClient(rec))
-		var cpu0, pg0, sys0, self0 time.Duration
+		var cpu0, sys0, self0 time.Duration
 		if pid > 0 {
 			cpu0, _ = bench.ProcCPU(pid)
 		}
-		pg0, npg := bench.ProcsCPU("postgres")
+		pg0 := bench.ProcsCPU("postgres")
 		sys0, _ = bench.SystemCPU()
 		self0, _ = bench.ProcCPU(os.Getpid())
 		var rssMax int64
@@ -400,8 +401,8 @@ func run(ctx context.Context, args []string) error {
 			_, hwm, _ := bench.ProcMemory(pid)
 			ph.ServerRSSMaxBytes, ph.ServerHWMBytes = rssMax, hwm
 		}
-		if pg1, n := bench.ProcsCPU("postgres"); npg > 0 || n > 0 {
-			ph.PostgresCPUPerCeremonyUs = float64((pg1 - pg0).Microseconds()) / okN
+		if pg1 := bench.ProcsCPU("postgres"); len(pg0) > 0 || len(pg1) > 0 {
+			ph.PostgresCPUPerCeremonyUs = float64(bench.CPUSpent(pg0, pg1).Microseconds()) / okN
 		}
 		sys1, _ := bench.SystemCPU()
 		ph.MachineCPUUtil = (sys1 - sys0).Seconds() / res.Wall.Seconds() / float64(runtime.NumCPU())

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
@@ -33,28 +34,32 @@ type Client struct {
 }
 
 // NewHTTPClient returns a keep-alive client sized for conc concurrent
-// callers. It refuses to dial anything but loopback addresses.
+// callers. It refuses to connect to anything but loopback addresses: the
+// check runs on the resolved address of each connection, so a host name
+// such as "localhost" that resolves elsewhere is refused too.
 func NewHTTPClient(conc int) *http.Client {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: loopbackOnly}
 	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, _, err := net.SplitHostPort(addr)
-			if err != nil {
-				return nil, err
-			}
-			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-				if host != "localhost" {
-					return nil, fmt.Errorf("bench: refusing to connect to non-loopback address %s", addr)
-				}
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
+		DialContext:         dialer.DialContext,
 		MaxIdleConns:        conc + 16,
 		MaxIdleConnsPerHost: conc + 16,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// loopbackOnly is a net.Dialer Control function: it runs after name
+// resolution, with the address about to be connected.
+func loopbackOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("bench: refusing to connect to non-loopback address %s", address)
+	}
+	return nil
 }
 
 // CheckLoopback returns an error unless rawURL names a loopback host.

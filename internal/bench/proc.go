@@ -96,12 +96,11 @@ func SystemCPU() (time.Duration, error) {
 	return time.Duration(busy) * time.Second / clockTicks, nil
 }
 
-// ProcsCPU sums the CPU time of every process whose command name is comm
-// (for example "postgres": the database server's backends).
-func ProcsCPU(comm string) (time.Duration, int) {
+// ProcsCPU returns the CPU time so far of every process whose command name
+// is comm (for example "postgres": the database server's backends), by pid.
+func ProcsCPU(comm string) map[int]time.Duration {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	var total time.Duration
-	n := 0
+	out := make(map[int]time.Duration)
 	for _, d := range dirs {
 		c, err := os.ReadFile(d + "/comm")
 		if err != nil || strings.TrimSpace(string(c)) != comm {
@@ -109,9 +108,23 @@ func ProcsCPU(comm string) (time.Duration, int) {
 		}
 		pid, _ := strconv.Atoi(filepath.Base(d))
 		if t, err := ProcCPU(pid); err == nil {
-			total += t
-			n++
+			out[pid] = t
 		}
 	}
-	return total, n
+	return out
+}
+
+// CPUSpent is the CPU time the processes of after used since before, summed
+// per process: a process that started in between counts in full, and one
+// that exited in between is not counted (its last CPU time is gone), so
+// the sum never goes negative when backends come and go.
+func CPUSpent(before, after map[int]time.Duration) time.Duration {
+	var total time.Duration
+	for pid, t := range after {
+		if t0, ok := before[pid]; ok && t0 <= t {
+			t -= t0
+		}
+		total += t
+	}
+	return total
 }

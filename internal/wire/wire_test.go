@@ -2,7 +2,9 @@ package wire
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
+	"time"
 )
 
 func TestString(t *testing.T) {
@@ -64,14 +66,37 @@ func TestInt(t *testing.T) {
 	}
 }
 
+// FuzzString feeds arbitrary JSON values to the lenient scalars. Besides not
+// panicking, each must agree with encoding/json wherever both accept the
+// value, and an accepted Int or Time must survive a round trip through its
+// canonical text.
 func FuzzString(f *testing.F) {
-	for _, s := range []string{`"a"`, `1`, `true`, `null`, `[1]`, `{"a":1}`, `"\ud800"`} {
+	for _, s := range []string{`"a"`, `1`, `true`, `null`, `[1]`, `{"a":1}`, `"\ud800"`, `"12"`, `" 7 "`, `1e3`, `-0`,
+		`"9223372036854775808"`, `"2024-02-29T12:00:00Z"`, `"2024-02-29T12:00:00.1234567"`, `"2024-13-01"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		doc := []byte(`{"v":` + in + `}`)
 		var s struct{ V *String }
-		_ = json.Unmarshal([]byte(`{"v":`+in+`}`), &s)
+		if json.Unmarshal(doc, &s) == nil && s.V != nil {
+			var plain string
+			if json.Unmarshal(doc, &struct{ V *string }{&plain}) == nil && string(*s.V) != plain {
+				t.Fatalf("String(%s) = %q, encoding/json says %q", in, *s.V, plain)
+			}
+		}
 		var n struct{ V Int }
-		_ = json.Unmarshal([]byte(`{"v":`+in+`}`), &n)
+		if json.Unmarshal(doc, &n) == nil {
+			var again struct{ V Int }
+			if err := json.Unmarshal([]byte(`{"v":"`+strconv.FormatInt(int64(n.V), 10)+`"}`), &again); err != nil || again.V != n.V {
+				t.Fatalf("Int(%s) = %d does not round-trip: %d, %v", in, n.V, again.V, err)
+			}
+		}
+		var tm struct{ V Time }
+		if json.Unmarshal(doc, &tm) == nil {
+			var again struct{ V Time }
+			if err := json.Unmarshal([]byte(`{"v":"`+tm.V.Format(time.RFC3339Nano)+`"}`), &again); err != nil || !again.V.Equal(tm.V.Time) {
+				t.Fatalf("Time(%s) = %v does not round-trip: %v, %v", in, tm.V, again.V, err)
+			}
+		}
 	})
 }
