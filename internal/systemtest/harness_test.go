@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -584,11 +583,4 @@ func problemCode(r *response) string {
 	}
 	code, _ := m["errorCode"].(string)
 	return code
-}
-
-// isConnError reports whether err is the failure of a request to a server
-// that is gone (refused, reset, closed) rather than an answer.
-func isConnError(err error) bool {
-	var se *statusError
-	return err != nil && !errors.As(err, &se)
 }
