@@ -41,6 +41,10 @@ type Config struct {
 	// PublicLimiter limits public-endpoint requests per app and client IP
 	// (nil: no limit).
 	PublicLimiter *ratelimit.Limiter
+	// ManagementFailures counts wrong ManagementKey headers per client IP;
+	// an IP over its limit is refused before its key is compared, so the
+	// key cannot be guessed at speed (nil: 10 per minute).
+	ManagementFailures *ratelimit.Limiter
 	// ClientIPHeader names a trusted proxy header carrying the client IP.
 	ClientIPHeader string
 	// MaxInFlight bounds the requests handled at once; beyond it the server
@@ -64,6 +68,7 @@ type Server struct {
 	managementKey [32]byte
 	version       string
 	limiter       *ratelimit.Limiter
+	mgmtFailures  *ratelimit.Limiter
 	inFlight      chan struct{}
 	ipHeader      string
 	hsts          bool
@@ -84,6 +89,7 @@ func New(cfg Config) *Server {
 		managementKey: sha256.Sum256([]byte(cfg.ManagementKey)),
 		version:       cfg.Version,
 		limiter:       cfg.PublicLimiter,
+		mgmtFailures:  cfg.ManagementFailures,
 		ipHeader:      cfg.ClientIPHeader,
 		hsts:          cfg.HSTS,
 		log:           cfg.Log,
@@ -91,6 +97,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.mgmtFailures == nil {
+		s.mgmtFailures = ratelimit.New(managementFailuresPerMinute, time.Minute, nil)
 	}
 	if cfg.MaxInFlight > 0 {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
@@ -194,20 +203,31 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// managementFailuresPerMinute is how many wrong ManagementKey headers one
+// client IP may send per minute before its management requests are refused
+// unchecked until the minute ends.
+const managementFailuresPerMinute = 10
+
 // checkManagementKey compares the header with the configured key in
-// constant time (hashes make the comparison length-independent).
+// constant time (hashes make the comparison length-independent). A client
+// IP that sent too many wrong keys is refused before the comparison, so
+// that even the right key gets no answer from it until the window ends.
 func (s *Server) checkManagementKey(r *http.Request) error {
+	client := s.clientKey(r)
+	if over, retry := s.mgmtFailures.Exceeded(client); over {
+		return tooManyRequests(retry)
+	}
 	v := r.Header.Get("ManagementKey")
 	got := sha256.Sum256([]byte(v))
 	if v == "" || subtle.ConstantTimeCompare(got[:], s.managementKey[:]) != 1 {
-		p := &problem.Problem{
+		s.mgmtFailures.Allow(client)
+		return &problem.Problem{
 			Status: http.StatusUnauthorized,
 			Type:   problem.DocsBase + "ManagementKey",
 			Title:  "A valid 'ManagementKey' header is required.",
 			NoCode: true,
 			Header: http.Header{"Www-Authenticate": {"ManagementKey"}},
 		}
-		return p
 	}
 	return nil
 }
@@ -232,32 +252,40 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 
 // rateKey is the limiter key of a public request: the app id the ApiKey
 // names, if it is a well-formed app id (anything else shares one bucket,
-// so junk headers cannot create keys at will), and the client's address,
-// IPv6 clients by their /64 since one host usually holds a whole /64.
+// so junk headers cannot create keys at will), and the client.
 func (s *Server) rateKey(r *http.Request) string {
 	appID, _, _ := strings.Cut(r.Header.Get("ApiKey"), ":")
 	if apps.ValidateAppID(appID) != nil {
 		appID = "-"
 	}
+	return appID + "|" + s.clientKey(r)
+}
+
+// clientKey names the client for rate limits: its address, IPv6 clients by
+// their /64 since one host usually holds a whole /64.
+func (s *Server) clientKey(r *http.Request) string {
 	ip := s.clientIP(r)
 	if ip.Is6() {
 		if p, err := ip.Prefix(64); err == nil {
-			return appID + "|" + p.String()
+			return p.String()
 		}
 	}
-	return appID + "|" + ip.String()
+	return ip.String()
 }
 
 func (s *Server) checkPublicRate(r *http.Request) error {
-	ok, retry := s.limiter.Allow(s.rateKey(r))
-	if ok {
-		return nil
+	if ok, retry := s.limiter.Allow(s.rateKey(r)); !ok {
+		return tooManyRequests(retry)
 	}
-	secs := int(math.Ceil(retry.Seconds()))
+	return nil
+}
+
+// tooManyRequests is the 429 problem of the in-memory limits.
+func tooManyRequests(retry time.Duration) *problem.Problem {
 	return &problem.Problem{
 		Status: http.StatusTooManyRequests,
 		Code:   "rate_limit_exceeded",
 		Title:  "Too many requests. Try again later.",
-		Header: http.Header{"Retry-After": {strconv.Itoa(secs)}},
+		Header: http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(retry.Seconds())))}},
 	}
 }

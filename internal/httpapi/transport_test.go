@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -239,4 +240,36 @@ func TestDeletionLifecycle(t *testing.T) {
 	m("POST", e.appID+"/cancel-delete", nil).want(200)
 	e.do("GET", "/users/count", e.secret(), nil).want(200)
 	m("DELETE", e.appID, nil).wantProblem(400, map[string]any{"title": "App was not scheduled for deletion."})
+}
+
+// TestManagementKeyGuessing: after 10 wrong keys in a minute a client gets
+// 429 for every management request, the right key included, so guessing
+// gets no answers; other clients are unaffected, and a new minute resets.
+func TestManagementKeyGuessing(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *httpapi.Config) {
+		c.ManagementFailures = ratelimit.New(10, time.Minute, func() time.Time { return now })
+		c.ClientIPHeader = "X-Forwarded-For"
+	})
+	from := func(ip, key string) http.Header {
+		return http.Header{"X-Forwarded-For": {ip}, "ManagementKey": {key}}
+	}
+	const path = "/apps/list-pending-deletion"
+	for i := range 10 {
+		e.do("GET", path, from("203.0.113.7", fmt.Sprintf("guess-%d", i)), nil).want(401)
+	}
+	r := e.do("GET", path, from("203.0.113.7", "guess-10"), nil)
+	r.wantProblem(429, map[string]any{"errorCode": "rate_limit_exceeded"})
+	if r.header.Get("Retry-After") != "60" {
+		t.Fatalf("Retry-After = %q, want 60", r.header.Get("Retry-After"))
+	}
+	e.do("GET", path, from("203.0.113.7", testManagementKey), nil).want(429)
+	e.do("GET", path, from("2001:db8:1:2::99", testManagementKey), nil).want(200)
+	e.do("GET", path, from("203.0.113.8", testManagementKey), nil).want(200)
+	// Right keys do not count as failures.
+	for range 20 {
+		e.do("GET", path, from("203.0.113.8", testManagementKey), nil).want(200)
+	}
+	now = now.Add(time.Minute)
+	e.do("GET", path, from("203.0.113.7", testManagementKey), nil).want(200)
 }

@@ -37,26 +37,48 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if l == nil || l.Limit <= 0 {
 		return true, 0
 	}
-	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.start) >= l.Window || now.Before(l.start) {
-		// A new window: forgetting every key at once keeps memory bounded
-		// without a janitor.
-		l.start = now.Truncate(l.Window)
-		clear(l.counts)
-	}
+	now := l.roll()
 	n := l.counts[key]
 	if n >= l.Limit {
 		return false, l.start.Add(l.Window).Sub(now)
 	}
 	if n == 0 && len(l.counts) >= l.maxKeys {
-		// A flood of distinct keys: forget the window rather than grow
-		// without bound or lock every new client out. Failing open here
-		// keeps the service available; the flood itself is what the
-		// limiter can no longer attribute.
-		clear(l.counts)
+		// A flood of distinct keys: let the new key through untracked
+		// rather than grow without bound, lock every new client out, or
+		// forget the keys already counted (which would hand every limited
+		// client a fresh allowance).
+		return true, 0
 	}
 	l.counts[key] = n + 1
 	return true, 0
+}
+
+// Exceeded reports, without recording a hit, whether key has used up its
+// limit in the current window, and if so the time until the window ends.
+func (l *Limiter) Exceeded(key string) (exceeded bool, retryAfter time.Duration) {
+	if l == nil || l.Limit <= 0 {
+		return false, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.roll()
+	if l.counts[key] < l.Limit {
+		return false, 0
+	}
+	return true, l.start.Add(l.Window).Sub(now)
+}
+
+// roll starts a new window when the current one has ended and returns the
+// time; l.mu is held.
+func (l *Limiter) roll() time.Time {
+	now := l.now()
+	if now.Sub(l.start) >= l.Window || now.Before(l.start) {
+		// Forgetting every key at once keeps memory bounded without a
+		// janitor.
+		l.start = now.Truncate(l.Window)
+		clear(l.counts)
+	}
+	return now
 }

@@ -46,15 +46,47 @@ func TestDisabledAndNil(t *testing.T) {
 
 func TestKeyBound(t *testing.T) {
 	now := time.Now()
-	l := New(5, time.Minute, func() time.Time { return now })
+	l := New(1, time.Minute, func() time.Time { return now })
 	l.maxKeys = 2
 	l.Allow("a")
 	l.Allow("b")
-	if ok, _ := l.Allow("c"); !ok {
-		t.Fatal("a new key was refused when the map was full")
+	for range 3 {
+		if ok, _ := l.Allow("c"); !ok {
+			t.Fatal("a new key was refused when the map was full")
+		}
 	}
-	if len(l.counts) != 1 {
-		t.Fatalf("map holds %d keys after overflowing, want 1", len(l.counts))
+	if len(l.counts) != 2 {
+		t.Fatalf("map holds %d keys after overflowing, want 2", len(l.counts))
+	}
+	if ok, _ := l.Allow("a"); ok {
+		t.Fatal("a flood of new keys reset a limited key's allowance")
+	}
+}
+
+func TestExceeded(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	l := New(2, time.Minute, func() time.Time { return now })
+	for i := range 2 {
+		if over, _ := l.Exceeded("k"); over {
+			t.Fatalf("exceeded after %d hits of 2", i)
+		}
+		l.Allow("k")
+	}
+	for range 3 { // looking does not count
+		if over, retry := l.Exceeded("k"); !over || retry != 50*time.Second {
+			t.Fatalf("after 2 hits: exceeded=%v retry=%v, want true 50s", over, retry)
+		}
+	}
+	if over, _ := l.Exceeded("other"); over {
+		t.Fatal("another key is exceeded too")
+	}
+	now = now.Add(50 * time.Second)
+	if over, _ := l.Exceeded("k"); over {
+		t.Fatal("still exceeded in a new window")
+	}
+	var nilLimiter *Limiter
+	if over, _ := nilLimiter.Exceeded("k"); over {
+		t.Fatal("nil limiter exceeded")
 	}
 }
 
