@@ -39,7 +39,16 @@ func ValidateAppID(appID string) error {
 	return nil
 }
 
-func appNotFound() error { return problem.BadRequest("app_not_found", "App was not found.") }
+const appNotFoundCode = "app_not_found"
+
+func appNotFound() error { return problem.BadRequest(appNotFoundCode, "App was not found.") }
+
+// IsNotFound reports whether err is the app_not_found problem of Get and
+// the other methods that look an app up.
+func IsNotFound(err error) bool {
+	var p *problem.Problem
+	return errors.As(err, &p) && p.Code == appNotFoundCode
+}
 
 func (s *Service) getApp(ctx context.Context, appID string) (store.App, error) {
 	app, err := s.store.GetApp(ctx, appID)
@@ -50,6 +59,33 @@ func (s *Service) getApp(ctx context.Context, appID string) (store.App, error) {
 		return app, problem.Internal(fmt.Errorf("get app: %w", err))
 	}
 	return app, nil
+}
+
+// Get returns an app; an unknown id is the app_not_found problem (see
+// IsNotFound).
+func (s *Service) Get(ctx context.Context, appID string) (store.App, error) {
+	return s.getApp(ctx, appID)
+}
+
+// List returns every app, sorted by id. An app deleted while the list is
+// read is left out rather than failing the list.
+func (s *Service) List(ctx context.Context) ([]store.App, error) {
+	ids, err := s.store.ListAppIDs(ctx)
+	if err != nil {
+		return nil, problem.Internal(fmt.Errorf("list apps: %w", err))
+	}
+	out := make([]store.App, 0, len(ids))
+	for _, id := range ids {
+		app, err := s.getApp(ctx, id)
+		if IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, app)
+	}
+	return out, nil
 }
 
 // Available implements GET /admin/apps/{appId}/available.

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -35,8 +34,8 @@ func (c *Console) loadApp(w http.ResponseWriter, r *http.Request) (store.App, bo
 		c.fail(w, r, http.StatusNotFound, "The console's own app is managed on the Administrators page.")
 		return store.App{}, false
 	}
-	app, err := c.cfg.Store.GetApp(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	app, err := c.cfg.Apps.Get(r.Context(), id)
+	if apps.IsNotFound(err) {
 		c.fail(w, r, http.StatusNotFound, "There is no app "+id+".")
 		return app, false
 	}
@@ -48,21 +47,14 @@ func (c *Console) loadApp(w http.ResponseWriter, r *http.Request) (store.App, bo
 }
 
 func (c *Console) listApps(ctx context.Context) ([]appRow, error) {
-	ids, err := c.cfg.Store.ListAppIDs(ctx)
+	list, err := c.cfg.Apps.List(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []appRow
-	for _, id := range ids {
-		if id == ConsoleAppID {
+	for _, app := range list {
+		if app.ID == ConsoleAppID {
 			continue
-		}
-		app, err := c.cfg.Store.GetApp(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, err
 		}
 		row := appRow{ID: app.ID, AdminEmail: app.AdminEmail, CreatedAt: wire.FormatStored(app.CreatedAt)}
 		if app.DeleteAt != nil {

@@ -7,8 +7,9 @@
 // are users of an internal app (ConsoleAppID) with passkeys, registered and
 // signed in through the server's own public endpoints. Everything else goes
 // through the domain services (apps, users, authconfig, passkey, events,
-// reports); the store is only read (app lookups, events, reports) and used
-// for the single-use record of invitations.
+// reports). The store is handed only to the events and reports packages,
+// which take it as a parameter, and used directly for one thing: the
+// single-use record of invitations (see enrolFinish).
 package console
 
 import (
@@ -61,8 +62,8 @@ type Config struct {
 	Configs  *authconfig.Service
 	Passkeys *passkey.Service
 	Tokens   *token.Sealer
-	// Store is read for app lookups, events and reports, and records the
-	// single use of invitations; the console writes nothing else directly.
+	// Store is passed to the events and reports packages, and records the
+	// single use of invitations; apps are read through Apps.
 	Store store.Store
 	// Dev enables the open demo for the development app "test".
 	Dev bool
@@ -180,7 +181,7 @@ func Mount(api http.Handler, console http.Handler) http.Handler {
 // bootstrap makes sure the console app exists with a usable public key and
 // prints a setup link when nobody can sign in yet.
 func (c *Console) bootstrap(ctx context.Context) error {
-	if _, err := c.cfg.Store.GetApp(ctx, ConsoleAppID); errors.Is(err, store.ErrNotFound) {
+	if _, err := c.cfg.Apps.Get(ctx, ConsoleAppID); apps.IsNotFound(err) {
 		retention := wire.Int(90)
 		_, err := c.cfg.Apps.Create(ctx, ConsoleAppID, apps.CreateRequest{
 			AdminEmail:                  "",
@@ -189,7 +190,7 @@ func (c *Console) bootstrap(ctx context.Context) error {
 		})
 		// Another instance may have created it at the same moment.
 		if err != nil {
-			if _, err2 := c.cfg.Store.GetApp(ctx, ConsoleAppID); err2 != nil {
+			if _, err2 := c.cfg.Apps.Get(ctx, ConsoleAppID); err2 != nil {
 				return fmt.Errorf("create the console app: %w", err)
 			}
 		} else {
@@ -305,7 +306,7 @@ func randomHex(n int) string {
 
 // consoleApp returns the console's internal app.
 func (c *Console) consoleApp(ctx context.Context) (store.App, error) {
-	app, err := c.cfg.Store.GetApp(ctx, ConsoleAppID)
+	app, err := c.cfg.Apps.Get(ctx, ConsoleAppID)
 	if err != nil {
 		return app, fmt.Errorf("get the console app: %w", err)
 	}

@@ -507,6 +507,9 @@ func TestPagesRenderForAdmin(t *testing.T) {
 	if r := e.do("GET", "/console/apps/"+ConsoleAppID, nil, nil, ck); r.status != 404 {
 		t.Errorf("console app page: %d", r.status)
 	}
+	if r := e.do("GET", "/console/apps/nosuchapp/keys", nil, nil, ck); r.status != 404 || !strings.Contains(r.body, "There is no app nosuchapp") {
+		t.Errorf("unknown app page: %d %s", r.status, r.body)
+	}
 
 	// Lock a key, toggle a feature, delete the passkey.
 	keys, _ := e.apps.ListKeys(context.Background(), "shop")

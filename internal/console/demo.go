@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -59,8 +58,8 @@ func (c *Console) demoAccess(w http.ResponseWriter, r *http.Request) (store.App,
 			return store.App{}, nil, false
 		}
 	}
-	app, err := c.cfg.Store.GetApp(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	app, err := c.cfg.Apps.Get(r.Context(), id)
+	if apps.IsNotFound(err) {
 		writeJSONError(w, http.StatusNotFound, "There is no app "+id+".")
 		return app, nil, false
 	}

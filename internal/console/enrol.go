@@ -220,6 +220,10 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 			discard(err.Error())
 			return
 		}
+		// The store's single-use record is the only once-only primitive that
+		// holds across instances, and no domain service offers it for
+		// anything but its own tokens, so the console uses it directly. It
+		// holds the invitation's random id, no app data.
 		if err := c.cfg.Store.ConsumeOnce(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
 			if errors.Is(err, store.ErrAlreadyUsed) {
 				discard("This invitation was used already.")

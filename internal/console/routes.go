@@ -108,7 +108,7 @@ func (c *Console) withEvents(r *http.Request, appID string, fn func(ctx context.
 	err := fn(ctx)
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()
-	if ferr := events.Flush(fctx, c.cfg.Store, buf, c.cfg.Store.GetApp); ferr != nil {
+	if ferr := events.Flush(fctx, c.cfg.Store, buf, c.cfg.Apps.Get); ferr != nil {
 		c.log.Error("store console events", "err", ferr)
 	}
 	return err

@@ -139,7 +139,7 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 	}
 	fail := func(err error) {
 		status, msg := c.message(err)
-		if fresh, gerr := c.cfg.Store.GetApp(r.Context(), app.ID); gerr == nil {
+		if fresh, gerr := c.cfg.Apps.Get(r.Context(), app.ID); gerr == nil {
 			app = fresh
 		}
 		c.renderFeatures(w, r, status, app, page{Error: msg})
@@ -183,9 +183,9 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 		}
 		// The self-service toggles record their own events; change only
 		// what changed.
-		fresh, err := c.cfg.Store.GetApp(ctx, app.ID)
+		fresh, err := c.cfg.Apps.Get(ctx, app.ID)
 		if err != nil {
-			return problem.Internal(err)
+			return err
 		}
 		self := apps.SelfFeaturesRequest{PerformedBy: ptr(wire.String(s.Name))}
 		changed := false
