@@ -111,11 +111,13 @@ func Settings(getenv func(string) string) (enabled bool, publicURL string, err e
 
 // Console is the console's http.Handler.
 type Console struct {
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
-	mux   *http.ServeMux
-	pages map[string]*pageTemplate
+	cfg Config
+	// public is the parsed Config.PublicURL, nil when it is not set.
+	public *url.URL
+	log    *slog.Logger
+	now    func() time.Time
+	mux    *http.ServeMux
+	pages  map[string]*pageTemplate
 
 	mu sync.Mutex
 	// setupHash is SHA-256 of the current one-time setup secret (zero when
@@ -151,6 +153,13 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 		cfg.InviteTTL = DefaultInviteTTL
 	}
 	c := &Console{cfg: cfg, log: cfg.Log, now: cfg.Now, revoked: map[string]time.Time{}}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("console: the console URL %q is not a base URL", cfg.PublicURL)
+		}
+		c.public = u
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err

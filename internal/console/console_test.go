@@ -58,6 +58,12 @@ type env struct {
 
 func newEnv(t *testing.T, dev bool) *env {
 	t.Helper()
+	return newEnvURL(t, dev, testOrigin)
+}
+
+// newEnvURL is newEnv with another console URL ("" for none).
+func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
@@ -78,7 +84,7 @@ func newEnv(t *testing.T, dev bool) *env {
 	clk := &clock{t: time.Now()}
 	out := &bytes.Buffer{}
 	c, err := New(ctx, Config{Apps: appSvc, Users: users.New(st), Configs: configs, Passkeys: passkeys, Tokens: sealer,
-		Store: st, Dev: dev, PublicURL: testOrigin, Out: out, Now: clk.Now})
+		Store: st, Dev: dev, PublicURL: publicURL, Out: out, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,11 +284,81 @@ func TestSetupSessionCookieAndSingleUse(t *testing.T) {
 		t.Fatalf("admins: %+v", admins)
 	}
 
-	// Over plain HTTP the cookie is not Secure.
+	// The console URL is https, so the cookie is Secure even though this
+	// request came over plain HTTP without X-Forwarded-Proto.
 	tok := e.signinWith(a, e.consoleKey())
 	r = e.do("POST", "/console/signin", url.Values{"token": {tok}}, nil)
-	if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || ck.Secure || !ck.HttpOnly {
+	if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || !ck.Secure || !ck.HttpOnly {
 		t.Fatalf("sign-in: %d %+v %s", r.status, ck, r.body)
+	}
+}
+
+// Behind a proxy with only PASSWORDLESS_CONSOLE_URL set, the browser's
+// Origin is the URL's while the Host header is the upstream's (here the
+// test server's 127.0.0.1:port), and no X-Forwarded-Proto arrives.
+func TestConsoleURLBehindProxy(t *testing.T) {
+	e := newEnv(t, false)
+	site := http.Header{"Origin": {testOrigin}}
+	a := softauthn.New()
+	r := e.do("POST", "/console/enrol/begin", map[string]string{"token": e.setupSecret(), "name": "Ada"}, site)
+	var begin beginResponse
+	if r.status != 200 || json.Unmarshal([]byte(r.body), &begin) != nil {
+		t.Fatalf("enrol begin from the console URL's origin: %d %s", r.status, r.body)
+	}
+	verify := e.registerWith(a, e.consoleKey(), begin.RegisterToken)
+	r = e.do("POST", "/console/enrol/finish", url.Values{"pending": {begin.Pending}, "token": {verify}}, site)
+	ck := r.cookie(cookieName)
+	if r.status != http.StatusSeeOther || ck == nil || !ck.Secure {
+		t.Fatalf("enrol finish: %d %+v %s", r.status, ck, r.body)
+	}
+	r = e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, site)
+	if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || !ck.Secure {
+		t.Fatalf("sign-in from the console URL's origin: %d %+v %s", r.status, ck, r.body)
+	}
+	csrf := e.csrf(ck)
+	create := func(id string, hdr http.Header) int {
+		return e.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {id}}, hdr, ck).status
+	}
+	if s := create("viaorigin", site); s != 200 {
+		t.Fatalf("form post with the console URL's origin: %d", s)
+	}
+	if s := create("viareferer", http.Header{"Referer": {testOrigin + "/console/apps"}}); s != 200 {
+		t.Fatalf("form post with the console URL as referer: %d", s)
+	}
+	// With the URL set, only its origin counts: not the Host header's, not
+	// another scheme, not another host.
+	for _, o := range []string{e.srv.URL, "http://console.example", "https://evil.example", "https://console.example.evil.example"} {
+		if s := create("refused", http.Header{"Origin": {o}}); s != http.StatusForbidden {
+			t.Errorf("form post with Origin %s: %d, want 403", o, s)
+		}
+	}
+	if _, err := e.apps.Get(context.Background(), "refused"); err == nil {
+		t.Error("a refused post created an app")
+	}
+}
+
+// Without a console URL the request decides: its Host for the origin
+// check, TLS or X-Forwarded-Proto for the Secure attribute.
+func TestNoConsoleURL(t *testing.T) {
+	e := newEnvURL(t, false, "")
+	r := e.enrol(softauthn.New(), e.setupSecret(), "Ada", http.Header{"Origin": {e.srv.URL}})
+	ck := r.cookie(cookieName)
+	if r.status != http.StatusSeeOther || ck == nil || ck.Secure {
+		t.Fatalf("enrol over plain HTTP: %d %+v %s", r.status, ck, r.body)
+	}
+	csrf := e.csrf(ck)
+	post := func(hdr http.Header) resp {
+		return e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, hdr, ck)
+	}
+	if r := post(http.Header{"Origin": {e.srv.URL}}); r.status != 200 {
+		t.Fatalf("same-host post: %d", r.status)
+	}
+	if r := post(http.Header{"Origin": {testOrigin}}); r.status != http.StatusForbidden {
+		t.Fatalf("post from another host: %d", r.status)
+	}
+	r = e.do("POST", "/console/signout", url.Values{"csrf": {csrf}}, http.Header{"X-Forwarded-Proto": {"https"}}, ck)
+	if c := r.cookie(cookieName); r.status != http.StatusSeeOther || c == nil || !c.Secure {
+		t.Fatalf("sign-out behind a TLS proxy: %d %+v", r.status, c)
 	}
 }
 

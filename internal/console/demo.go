@@ -53,7 +53,7 @@ func (c *Console) demoAccess(w http.ResponseWriter, r *http.Request) (store.App,
 	}
 	if r.Method == http.MethodPost {
 		// Same-origin only; with a session also the CSRF token.
-		if !sameOrigin(r) || (!open && !checkCSRF(r, *sess)) {
+		if !c.sameOrigin(r) || (!open && !c.checkCSRF(r, *sess)) {
 			writeJSONError(w, http.StatusForbidden, "CSRF check failed; reload the page.")
 			return store.App{}, nil, false
 		}

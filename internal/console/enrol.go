@@ -118,7 +118,7 @@ type beginResponse struct {
 // the console app for a new user id.
 func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 	var req beginRequest
-	if !sameOrigin(r) || json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil {
+	if !c.sameOrigin(r) || json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil {
 		writeJSONError(w, http.StatusBadRequest, "Bad request.")
 		return
 	}
@@ -176,7 +176,7 @@ func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 // new administrator and signs them in.
 func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !sameOrigin(r) || r.ParseForm() != nil {
+	if !c.sameOrigin(r) || r.ParseForm() != nil {
 		c.fail(w, r, http.StatusBadRequest, "Bad request.")
 		return
 	}
@@ -292,7 +292,7 @@ func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status in
 // /signin/complete and starts a session for an administrator.
 func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !sameOrigin(r) || r.ParseForm() != nil {
+	if !c.sameOrigin(r) || r.ParseForm() != nil {
 		c.fail(w, r, http.StatusBadRequest, "Bad request.")
 		return
 	}
@@ -328,22 +328,14 @@ func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
 	c.redirect(w, r, safeNext(r.PostFormValue("next")))
 }
 
-// expectedOrigin checks that the passkey was used on this console's host
-// (the configured public URL's, or the request's).
+// expectedOrigin checks that the passkey was used on this console (the
+// configured console URL's origin, or the request's host).
 func (c *Console) expectedOrigin(r *http.Request, origin *string) bool {
 	if origin == nil {
 		return false
 	}
 	got, err := url.Parse(*origin)
-	if err != nil {
-		return false
-	}
-	want := r.Host
-	if c.cfg.PublicURL != "" {
-		u, _ := url.Parse(c.cfg.PublicURL)
-		want = u.Host
-	}
-	return strings.EqualFold(got.Host, want)
+	return err == nil && c.isConsole(r, got)
 }
 
 // safeNext keeps redirects inside the console.
@@ -356,7 +348,7 @@ func safeNext(next string) string {
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) {
 	c.revoke(s)
-	clearSession(w, r)
+	c.clearSession(w, r)
 	c.redirect(w, r, Prefix+"/signin")
 }
 
@@ -428,7 +420,7 @@ func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session
 		return
 	}
 	if userID == s.UserID {
-		clearSession(w, r)
+		c.clearSession(w, r)
 		c.redirect(w, r, Prefix+"/signin")
 		return
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"crypto/subtle"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,17 +55,25 @@ func (c *Console) writeSession(w http.ResponseWriter, r *http.Request, s session
 		Path:     Prefix,
 		MaxAge:   int(c.cfg.IdleTimeout / time.Second),
 		HttpOnly: true,
-		Secure:   isTLS(r),
+		Secure:   c.secure(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	return nil
 }
 
-func clearSession(w http.ResponseWriter, r *http.Request) {
+func (c *Console) clearSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Value: "", Path: Prefix, MaxAge: -1,
-		HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode,
 	})
+}
+
+// secure reports whether the session cookie gets the Secure attribute:
+// when the request came over TLS (directly or, per X-Forwarded-Proto,
+// through a proxy), or when the configured console URL is https, since a
+// proxy that terminates TLS may not say so.
+func (c *Console) secure(r *http.Request) bool {
+	return isTLS(r) || (c.public != nil && c.public.Scheme == "https")
 }
 
 // readSession returns the request's valid session, or false. It refreshes
@@ -77,17 +86,17 @@ func (c *Console) readSession(w http.ResponseWriter, r *http.Request) (session, 
 	var s session
 	v := ck.Value
 	if err := c.cfg.Tokens.Open(r.Context(), ConsoleAppID, sessionKind, &v, &s); err != nil {
-		clearSession(w, r)
+		c.clearSession(w, r)
 		return session{}, false
 	}
 	now := c.now().UTC()
 	if now.Sub(s.Seen) > c.cfg.IdleTimeout || now.Sub(s.Issued) > c.cfg.MaxAge || c.isRevoked(s.ID) {
-		clearSession(w, r)
+		c.clearSession(w, r)
 		return session{}, false
 	}
 	name, ok, err := c.isAdmin(r.Context(), s.UserID)
 	if err != nil || !ok {
-		clearSession(w, r)
+		c.clearSession(w, r)
 		return session{}, false
 	}
 	s.Name = name
@@ -121,8 +130,8 @@ func (c *Console) isRevoked(id string) bool {
 
 // checkCSRF compares the form's csrf field with the session's token in
 // constant time, and refuses cross-origin posts.
-func checkCSRF(r *http.Request, s session) bool {
-	if !sameOrigin(r) {
+func (c *Console) checkCSRF(r *http.Request, s session) bool {
+	if !c.sameOrigin(r) {
 		return false
 	}
 	got := r.PostFormValue("csrf")
@@ -132,21 +141,48 @@ func checkCSRF(r *http.Request, s session) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
 }
 
-// sameOrigin refuses requests whose Origin (or, without one, Referer)
-// names another host. Requests without either (non-browser clients) pass.
-func sameOrigin(r *http.Request) bool {
+// sameOrigin refuses requests whose Origin (or, without one, Referer) is
+// not the console's own. With a configured console URL that is the URL's
+// origin (scheme and host): behind a proxy the Host header may name the
+// upstream rather than the site. Without one it is the request's host.
+// Requests without either header (non-browser clients) pass.
+func (c *Console) sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
-	if src == "" || src == "null" {
-		if src == "null" {
-			return false
-		}
+	switch src {
+	case "null":
+		return false
+	case "":
 		src = r.Header.Get("Referer")
 		if src == "" {
 			return true
 		}
 	}
 	u, err := url.Parse(src)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	return err == nil && c.isConsole(r, u)
+}
+
+// isConsole reports whether u is on the console: the configured console
+// URL's origin when set, else the request's host.
+func (c *Console) isConsole(r *http.Request, u *url.URL) bool {
+	if c.public != nil {
+		return origin(u) == origin(c.public)
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// origin is a URL's scheme and host in lower case, without the scheme's
+// default port, as browsers write the Origin header.
+func origin(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host
 }
 
 // ctxKey carries the session of an authenticated request.
@@ -172,7 +208,7 @@ func (c *Console) authed(h func(w http.ResponseWriter, r *http.Request, s sessio
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			if err := r.ParseForm(); err != nil || !checkCSRF(r, s) {
+			if err := r.ParseForm(); err != nil || !c.checkCSRF(r, s) {
 				c.fail(w, r, http.StatusForbidden, "The form is out of date or did not come from this console (CSRF check failed). Reload the page and try again.")
 				return
 			}
