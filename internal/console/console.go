@@ -117,7 +117,9 @@ type Console struct {
 	log    *slog.Logger
 	now    func() time.Time
 	mux    *http.ServeMux
-	pages  map[string]*pageTemplate
+	// patterns are the mux's route patterns, in registration order.
+	patterns []string
+	pages    map[string]*pageTemplate
 
 	mu sync.Mutex
 	// setupHash is SHA-256 of the current one-time setup secret (zero when

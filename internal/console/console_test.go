@@ -52,6 +52,7 @@ type env struct {
 	console *Console
 	store   store.Store
 	apps    *apps.Service
+	configs *authconfig.Service
 	clock   *clock
 	out     *bytes.Buffer
 }
@@ -71,7 +72,10 @@ func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	sealer := token.NewSealer(st, nil)
-	appSvc := apps.New(st, sealer, nil)
+	// The apps service shares the console's clock, so tests can age an app
+	// past the deletion rules' thresholds.
+	clk := &clock{t: time.Now()}
+	appSvc := apps.New(st, sealer, clk.Now)
 	if dev {
 		if _, err := appSvc.SeedDevApp(ctx); err != nil {
 			t.Fatal(err)
@@ -81,7 +85,6 @@ func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
 	passkeys := passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs})
 	api := httpapi.New(httpapi.Config{Passkeys: passkeys, Apps: appSvc, Users: users.New(st), Configs: configs,
 		Store: st, ManagementKey: "test-management-key-0123456789", Version: "test"})
-	clk := &clock{t: time.Now()}
 	out := &bytes.Buffer{}
 	c, err := New(ctx, Config{Apps: appSvc, Users: users.New(st), Configs: configs, Passkeys: passkeys, Tokens: sealer,
 		Store: st, Dev: dev, PublicURL: publicURL, Out: out, Now: clk.Now})
@@ -90,7 +93,7 @@ func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
 	}
 	srv := httptest.NewServer(Mount(api, c))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, console: c, store: st, apps: appSvc, clock: clk, out: out}
+	return &env{t: t, srv: srv, console: c, store: st, apps: appSvc, configs: configs, clock: clk, out: out}
 }
 
 var setupPattern = regexp.MustCompile(`/console/setup\?token=(setup_[0-9a-f]+)`)

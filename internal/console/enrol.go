@@ -28,6 +28,9 @@ import (
 // The secret is used up at finish; only then does the new user get its
 // alias (its name), which is what makes a console user an administrator.
 
+// crossOrigin answers a sign-in or enrolment post from another origin.
+const crossOrigin = "This request did not come from this console's own pages."
+
 const (
 	inviteKind  = token.Kind("consoleinvite_")
 	pendingKind = token.Kind("consoleenrol_")
@@ -118,7 +121,11 @@ type beginResponse struct {
 // the console app for a new user id.
 func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 	var req beginRequest
-	if !c.sameOrigin(r) || json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil {
+	if !c.sameOrigin(r) {
+		writeJSONError(w, http.StatusForbidden, crossOrigin)
+		return
+	}
+	if json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil {
 		writeJSONError(w, http.StatusBadRequest, "Bad request.")
 		return
 	}
@@ -176,7 +183,11 @@ func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 // new administrator and signs them in.
 func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !c.sameOrigin(r) || r.ParseForm() != nil {
+	if !c.sameOrigin(r) {
+		c.fail(w, r, http.StatusForbidden, crossOrigin)
+		return
+	}
+	if r.ParseForm() != nil {
 		c.fail(w, r, http.StatusBadRequest, "Bad request.")
 		return
 	}
@@ -292,7 +303,11 @@ func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status in
 // /signin/complete and starts a session for an administrator.
 func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !c.sameOrigin(r) || r.ParseForm() != nil {
+	if !c.sameOrigin(r) {
+		c.fail(w, r, http.StatusForbidden, crossOrigin)
+		return
+	}
+	if r.ParseForm() != nil {
 		c.fail(w, r, http.StatusBadRequest, "Bad request.")
 		return
 	}

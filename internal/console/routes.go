@@ -13,59 +13,66 @@ import (
 func (c *Console) routes() {
 	m := http.NewServeMux()
 	a := c.authed
+	// Every pattern is recorded, so a test can walk the state-changing
+	// routes and check that each one is protected.
+	handle := func(pattern string, h http.Handler) {
+		m.Handle(pattern, h)
+		c.patterns = append(c.patterns, pattern)
+	}
+	handleFunc := func(pattern string, h http.HandlerFunc) { handle(pattern, h) }
 
 	static, _ := fs.Sub(staticFS, "static")
-	m.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", cacheable(http.FileServerFS(static))))
-	m.HandleFunc("GET "+Prefix, func(w http.ResponseWriter, r *http.Request) { c.redirect(w, r, Prefix+"/") })
-	m.HandleFunc("GET "+Prefix+"/{$}", c.home)
+	handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", cacheable(http.FileServerFS(static))))
+	handleFunc("GET "+Prefix, func(w http.ResponseWriter, r *http.Request) { c.redirect(w, r, Prefix+"/") })
+	handleFunc("GET "+Prefix+"/{$}", c.home)
 
 	// Administrators: sign-in, enrolment (setup link, invitations), sign-out.
-	m.HandleFunc("GET "+Prefix+"/signin", c.signinPage)
-	m.HandleFunc("POST "+Prefix+"/signin", c.signinFinish)
-	m.HandleFunc("POST "+Prefix+"/signout", a(c.signout))
-	m.HandleFunc("GET "+Prefix+"/setup", c.enrolPage)
-	m.HandleFunc("GET "+Prefix+"/invite", c.enrolPage)
-	m.HandleFunc("POST "+Prefix+"/enrol/begin", c.enrolBegin)
-	m.HandleFunc("POST "+Prefix+"/enrol/finish", c.enrolFinish)
-	m.HandleFunc("GET "+Prefix+"/admins", a(c.adminsPage))
-	m.HandleFunc("POST "+Prefix+"/admins/invite", a(c.adminsInvite))
-	m.HandleFunc("POST "+Prefix+"/admins/delete", a(c.adminsDelete))
+	handleFunc("GET "+Prefix+"/signin", c.signinPage)
+	handleFunc("POST "+Prefix+"/signin", c.signinFinish)
+	handleFunc("POST "+Prefix+"/signout", a(c.signout))
+	handleFunc("GET "+Prefix+"/setup", c.enrolPage)
+	handleFunc("GET "+Prefix+"/invite", c.enrolPage)
+	handleFunc("POST "+Prefix+"/enrol/begin", c.enrolBegin)
+	handleFunc("POST "+Prefix+"/enrol/finish", c.enrolFinish)
+	handleFunc("GET "+Prefix+"/admins", a(c.adminsPage))
+	handleFunc("POST "+Prefix+"/admins/invite", a(c.adminsInvite))
+	handleFunc("POST "+Prefix+"/admins/delete", a(c.adminsDelete))
 
 	// Applications.
-	m.HandleFunc("GET "+Prefix+"/apps", a(c.appsPage))
-	m.HandleFunc("POST "+Prefix+"/apps", a(c.appsCreate))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}", a(c.appPage))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/mark-delete", a(c.appMarkDelete))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/cancel-delete", a(c.appCancelDelete))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/delete", a(c.appDelete))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/keys", a(c.keysPage))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/keys", a(c.keysCreate))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/keys/{key}/{action}", a(c.keyAction))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/users", a(c.usersPage))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/user", a(c.userPage))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/users/delete", a(c.userDelete))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/credentials/delete", a(c.credentialDelete))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/auth-configs", a(c.authConfigsPage))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/auth-configs/{action}", a(c.authConfigAction))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/features", a(c.featuresPage))
-	m.HandleFunc("POST "+Prefix+"/apps/{app}/features", a(c.featuresSave))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/events", a(c.eventsPage))
-	m.HandleFunc("GET "+Prefix+"/apps/{app}/usage", a(c.usagePage))
+	handleFunc("GET "+Prefix+"/apps", a(c.appsPage))
+	handleFunc("POST "+Prefix+"/apps", a(c.appsCreate))
+	handleFunc("GET "+Prefix+"/apps/{app}", a(c.appPage))
+	handleFunc("POST "+Prefix+"/apps/{app}/mark-delete", a(c.appMarkDelete))
+	handleFunc("POST "+Prefix+"/apps/{app}/cancel-delete", a(c.appCancelDelete))
+	handleFunc("POST "+Prefix+"/apps/{app}/delete", a(c.appDelete))
+	handleFunc("GET "+Prefix+"/apps/{app}/keys", a(c.keysPage))
+	handleFunc("POST "+Prefix+"/apps/{app}/keys", a(c.keysCreate))
+	handleFunc("POST "+Prefix+"/apps/{app}/keys/{key}/{action}", a(c.keyAction))
+	handleFunc("GET "+Prefix+"/apps/{app}/users", a(c.usersPage))
+	handleFunc("GET "+Prefix+"/apps/{app}/user", a(c.userPage))
+	handleFunc("POST "+Prefix+"/apps/{app}/users/delete", a(c.userDelete))
+	handleFunc("POST "+Prefix+"/apps/{app}/credentials/delete", a(c.credentialDelete))
+	handleFunc("GET "+Prefix+"/apps/{app}/auth-configs", a(c.authConfigsPage))
+	handleFunc("POST "+Prefix+"/apps/{app}/auth-configs/{action}", a(c.authConfigAction))
+	handleFunc("GET "+Prefix+"/apps/{app}/features", a(c.featuresPage))
+	handleFunc("POST "+Prefix+"/apps/{app}/features", a(c.featuresSave))
+	handleFunc("GET "+Prefix+"/apps/{app}/events", a(c.eventsPage))
+	handleFunc("GET "+Prefix+"/apps/{app}/usage", a(c.usagePage))
 
 	// Demo: a static page (package demo) and the small backend it needs.
-	m.HandleFunc("GET "+Prefix+"/demo", func(w http.ResponseWriter, r *http.Request) {
+	handleFunc("GET "+Prefix+"/demo", func(w http.ResponseWriter, r *http.Request) {
 		target := Prefix + "/demo/"
 		if r.URL.RawQuery != "" {
 			target += "?" + r.URL.RawQuery
 		}
 		c.redirect(w, r, target)
 	})
-	m.Handle("GET "+Prefix+"/demo/", http.StripPrefix(Prefix+"/demo/", noStore(http.FileServerFS(demo.Files))))
-	m.HandleFunc("GET "+Prefix+"/demo/api/config", c.demoConfig)
-	m.HandleFunc("POST "+Prefix+"/demo/api/register-token", c.demoRegisterToken)
-	m.HandleFunc("POST "+Prefix+"/demo/api/verify", c.demoVerify)
+	handle("GET "+Prefix+"/demo/", http.StripPrefix(Prefix+"/demo/", noStore(http.FileServerFS(demo.Files))))
+	handleFunc("GET "+Prefix+"/demo/api/config", c.demoConfig)
+	handleFunc("POST "+Prefix+"/demo/api/register-token", c.demoRegisterToken)
+	handleFunc("POST "+Prefix+"/demo/api/verify", c.demoVerify)
 
-	m.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+	handleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "There is no console page at "+r.URL.Path+".")
 	})
 	c.mux = m
