@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -258,5 +259,35 @@ func TestUserDelete(t *testing.T) {
 	}
 	if r := e.do("GET", "/console/apps/shop/users", nil, nil, ck); strings.Contains(r.body, "u1") || !strings.Contains(r.body, "u2") {
 		t.Fatalf("users page after delete: %s", r.body)
+	}
+}
+
+// The usage page shows today's numbers without waiting for the hourly
+// maintenance job, and refreshes them at most once a minute.
+func TestUsageShowsToday(t *testing.T) {
+	e := newEnv(t, false)
+	ck, _ := e.admin()
+	csrf := e.csrf(ck)
+	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
+	e.addUser("shop", "u1")
+	credentials := func() string {
+		body := e.do("GET", "/console/apps/shop/usage?days=7", nil, nil, ck).body
+		day := e.clock.Now().UTC().Format("2006-01-02")
+		m := regexp.MustCompile(`<title>Credentials ` + day + `: (\d+)</title>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no point for today's credentials in\n%s", body)
+		}
+		return m[1]
+	}
+	if n := credentials(); n != "1" {
+		t.Fatalf("credentials today: %s, want 1", n)
+	}
+	e.addUser("shop", "u2")
+	if n := credentials(); n != "1" {
+		t.Fatalf("a second view within the minute refreshed again: %s", n)
+	}
+	e.clock.Advance(usageRefreshEvery)
+	if n := credentials(); n != "2" {
+		t.Fatalf("credentials after a minute: %s, want 2", n)
 	}
 }

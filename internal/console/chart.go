@@ -69,7 +69,7 @@ func lineChart(id, title string, from, to time.Time, data []series) template.HTM
 		lx += 26 + 8*len(s.Name)
 	}
 	if points == 0 {
-		fmt.Fprintf(&b, `<text class="empty" x="%d" y="%d" text-anchor="middle">No report rows in this period yet (reports are taken hourly).</text>`,
+		fmt.Fprintf(&b, `<text class="empty" x="%d" y="%d" text-anchor="middle">No report rows in this period yet.</text>`,
 			chartW/2, padTop+int(plotH/2))
 	}
 	for _, s := range data {

@@ -128,6 +128,9 @@ type Console struct {
 	setupExp  time.Time
 	// revoked holds signed-out session ids until they would expire anyway.
 	revoked map[string]time.Time
+	// usageRefreshed is when each app's usage rows were last refreshed by a
+	// page view (see refreshUsage).
+	usageRefreshed map[string]time.Time
 }
 
 // New bootstraps the console app (creating it if missing), prints a setup
@@ -154,7 +157,7 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 	if cfg.InviteTTL <= 0 {
 		cfg.InviteTTL = DefaultInviteTTL
 	}
-	c := &Console{cfg: cfg, log: cfg.Log, now: cfg.Now, revoked: map[string]time.Time{}}
+	c := &Console{cfg: cfg, log: cfg.Log, now: cfg.Now, revoked: map[string]time.Time{}, usageRefreshed: map[string]time.Time{}}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
 		if err != nil || u.Host == "" {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -138,6 +139,7 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 	if d, _ := strconv.Atoi(r.URL.Query().Get("days")); d == 7 || d == 90 || d == 365 {
 		days = d
 	}
+	c.refreshUsage(ctx, app.ID)
 	to := c.now().UTC().Truncate(24 * time.Hour)
 	from := to.AddDate(0, 0, -days+1)
 	creds, err := reports.Credentials(ctx, c.cfg.Store, app.ID, from, to)
@@ -170,4 +172,34 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 		Rows:        len(creds),
 	}
 	c.render(w, r, 0, "usage", page{Title: "Usage of " + app.ID, App: &appNav{ID: app.ID, Tab: "usage"}, Data: v})
+}
+
+// usageRefreshEvery bounds how often viewing the usage page refreshes an
+// app's report rows for today, so reloading the page cannot turn into a
+// stream of counting queries.
+const usageRefreshEvery = time.Minute
+
+// refreshUsage rewrites today's report rows of the app, at most once per
+// usageRefreshEvery in this process. The maintenance job writes them only
+// hourly, so without this a new app's charts would stay empty for up to an
+// hour. A failure is logged and the page shows the rows already stored.
+func (c *Console) refreshUsage(ctx context.Context, appID string) {
+	now := c.now()
+	c.mu.Lock()
+	for id, at := range c.usageRefreshed {
+		if now.Sub(at) >= usageRefreshEvery {
+			delete(c.usageRefreshed, id)
+		}
+	}
+	_, recent := c.usageRefreshed[appID]
+	if !recent {
+		c.usageRefreshed[appID] = now
+	}
+	c.mu.Unlock()
+	if recent {
+		return
+	}
+	if err := reports.SnapshotApp(ctx, c.cfg.Store, appID, now); err != nil {
+		c.log.WarnContext(ctx, "refresh today's usage report", "app", appID, "err", err)
+	}
 }

@@ -79,16 +79,18 @@ func Snapshot(ctx context.Context, st store.Store, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("list apps: %w", err)
 	}
-	day := now.UTC().Truncate(24 * time.Hour)
 	for _, id := range ids {
-		if err := snapshotApp(ctx, st, id, day, now); err != nil {
+		if err := SnapshotApp(ctx, st, id, now); err != nil {
 			return fmt.Errorf("app %s: %w", id, err)
 		}
 	}
 	return nil
 }
 
-func snapshotApp(ctx context.Context, st store.Store, appID string, day, now time.Time) error {
+// SnapshotApp writes today's report rows of one app, replacing any taken
+// earlier today.
+func SnapshotApp(ctx context.Context, st store.Store, appID string, now time.Time) error {
+	day := now.UTC().Truncate(24 * time.Hour)
 	users, err := st.CountUsers(ctx, appID)
 	if err != nil {
 		return err
