@@ -1,8 +1,10 @@
-// The demo's logic: register (backend mints a register token, browser
-// creates the passkey, backend verifies) and sign in (browser signs in,
-// backend verifies). Calls to /console/demo/api/* stand for a site's own
-// backend, which would use its ApiSecret with /register/token and
-// /signin/verify.
+// The demo's logic: register (backend mints a register token, the official
+// browser client creates the passkey, backend verifies) and sign in (the
+// client signs in, backend verifies). The client,
+// @passwordlessdev/passwordless-client, is loaded by index.html from a CDN
+// as the global `Passwordless`. Calls to /console/demo/api/* stand for a
+// site's own backend, which would use its ApiSecret with /register/token
+// and /signin/verify.
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -31,6 +33,14 @@
     }
   }
 
+  // The client answers {token} or {error: ProblemDetails} rather than
+  // throwing; turn an error into an exception for run().
+  function tokenOf(res) {
+    if (res && res.token) return res.token;
+    const e = (res && res.error) || {};
+    throw new Error([e.title, e.detail].filter(Boolean).join(' ') || 'the passkey ceremony did not finish');
+  }
+
   async function run(what, fn) {
     status(what + '…');
     $('demo-result').hidden = true;
@@ -50,11 +60,18 @@
       $('demo-app').textContent = cfg.error || 'The demo is not available.';
       return;
     }
-    if (!PwlWebAuthn.supported()) {
+    if (typeof window.Passwordless?.Client !== 'function') {
+      $('demo-app').textContent = '';
+      status('The official browser client (@passwordlessdev/passwordless-client) could not be loaded from ' +
+        'cdn.jsdelivr.net. The demo needs internet access in the browser to fetch it; check the connection ' +
+        '(or a blocker) and reload the page.', true);
+      return;
+    }
+    if (!Passwordless.isBrowserSupported() || !window.isSecureContext) {
       $('demo-app').textContent = 'This browser does not support passkeys (WebAuthn), or the page is not a secure context.';
       return;
     }
-    const client = { apiUrl: cfg.apiUrl, apiKey: cfg.apiKey };
+    const client = new Passwordless.Client({ apiUrl: cfg.apiUrl, apiKey: cfg.apiKey });
     $('demo-app').textContent = 'App "' + cfg.appId + '", public key ' + cfg.apiKey + ', API ' + cfg.apiUrl;
     $('demo-form').hidden = false;
     $('register').addEventListener('click', () => {
@@ -62,14 +79,14 @@
       if (!username) return status('Enter a username to register.', true);
       run('Registration', async () => {
         const { token } = await backend('register-token', { username });
-        const verifyToken = await PwlWebAuthn.register(client, token, 'demo');
+        const verifyToken = tokenOf(await client.register(token, 'demo'));
         return backend('verify', { token: verifyToken });
       });
     });
     $('signin').addEventListener('click', () => {
       const alias = $('username').value.trim();
       run('Sign-in', async () => {
-        const verifyToken = await PwlWebAuthn.signin(client, alias ? { alias } : {});
+        const verifyToken = tokenOf(await (alias ? client.signinWithAlias(alias) : client.signinWithDiscoverable()));
         return backend('verify', { token: verifyToken });
       });
     });

@@ -6,9 +6,11 @@
 // log. The server runs in development mode (the demo of app "test" is open
 // there).
 
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PasswordlessClient } from '@passwordlessdev/passwordless-nodejs';
 import { useSuite } from '../lib/fixture.js';
@@ -31,8 +33,37 @@ async function setupLink() {
 
 const consoleUrl = (p) => `http://localhost:${ctx.server.port}/console${p}`;
 
+// The demo page loads the official browser client from a CDN, pinned and
+// with an integrity hash. The browser here has no internet, so the CDN URL
+// is answered with the npm package's own file: the browser then checks the
+// page's hash against the bytes of @passwordlessdev/passwordless-client.
+const DEMO_PAGE = fs.readFileSync(path.join(REPO_ROOT, 'demo', 'index.html'), 'utf8');
+const CDN_TAG = DEMO_PAGE.match(/<script src="(https:\/\/cdn\.jsdelivr\.net\/[^"]+)" integrity="([^"]+)" crossorigin="anonymous"/);
+const CLIENT_FILE = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@passwordlessdev/passwordless-client/package.json')),
+  'dist',
+  'umd',
+  'passwordless.umd.min.js',
+);
+const cdn = { url: CDN_TAG?.[1], mode: 'npm', requests: 0 };
+
 describe('admin console', () => {
   const state = {};
+
+  before(async () => {
+    assert.ok(CDN_TAG, 'demo/index.html has no pinned CDN script with integrity and crossorigin');
+    await ctx.browser.context.route(cdn.url, (route) => {
+      cdn.requests++;
+      if (cdn.mode === 'offline') return route.abort('internetdisconnected');
+      let body = fs.readFileSync(CLIENT_FILE);
+      if (cdn.mode === 'tampered') body = Buffer.concat([body, Buffer.from('\n;window.tampered=1;\n')]);
+      return route.fulfill({
+        status: 200,
+        headers: { 'content-type': 'application/javascript; charset=utf-8', 'access-control-allow-origin': '*' },
+        body,
+      });
+    });
+  });
 
   it('bootstraps the first administrator with a passkey from the printed setup link', async () => {
     const link = await setupLink();
@@ -96,15 +127,35 @@ describe('admin console', () => {
     assert.doesNotMatch(await page.textContent('#keys'), new RegExp(key), 'a secret was shown twice');
   });
 
+  it('pins the official client on the demo page with the npm package\'s integrity hash', () => {
+    assert.match(cdn.url, /\/npm\/@passwordlessdev\/passwordless-client@1\.2\.4\/dist\/umd\/passwordless\.umd\.min\.js$/);
+    const hash = `sha384-${createHash('sha384').update(fs.readFileSync(CLIENT_FILE)).digest('base64')}`;
+    assert.equal(CDN_TAG[2], hash, 'the integrity attribute is not the hash of the npm package file');
+    assert.doesNotMatch(DEMO_PAGE, /webauthn\.js/);
+  });
+
   it('registers and signs in a user through the demo, then sees the user in the console', async () => {
     await ctx.browser.newAuthenticator();
     const page = ctx.browser.page;
-    await page.goto(consoleUrl(`/demo/?app=${APP}`));
+    cdn.requests = 0;
+    const res0 = await page.goto(consoleUrl(`/demo/?app=${APP}`));
+    assert.match(res0.headers()['content-security-policy'], new RegExp(`script-src 'self' ${cdn.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`));
     await page.waitForSelector('#demo-form:not([hidden])');
+    // The page ran the official client, fetched from the pinned URL, and
+    // not the console's own WebAuthn script.
+    assert.ok(cdn.requests >= 1, 'the demo did not request the official client from the CDN');
+    assert.deepEqual(
+      await page.evaluate(() => [typeof window.Passwordless?.Client, typeof window.PwlWebAuthn]),
+      ['function', 'undefined'],
+    );
     await page.fill('#username', 'grace@example.com');
-    await page.click('#register');
-    await page.waitForFunction(() => /succeeded|failed/.test(document.getElementById('demo-status').textContent));
+    const { requests } = await ctx.browser.capturing(['/register/begin'], async () => {
+      await page.click('#register');
+      await page.waitForFunction(() => /succeeded|failed/.test(document.getElementById('demo-status').textContent));
+    });
     assert.match(await page.textContent('#demo-status'), /Registration succeeded/);
+    // The official client names itself on its API calls.
+    assert.match(requests[0]?.headers['client-version'] ?? '', /^js-/, JSON.stringify(requests));
     const registered = JSON.parse(await page.textContent('#demo-result'));
     assert.equal(registered.success, true);
     assert.equal(registered.type, 'passkey_register');
@@ -219,5 +270,22 @@ describe('admin console', () => {
     await page.goto(consoleUrl(`/demo/?app=${APP}`));
     await page.waitForFunction(() => document.getElementById('demo-app').textContent !== 'Loading…');
     assert.match(await page.textContent('#demo-app'), /Sign in to the console/);
+  });
+
+  it('says so when the official client cannot be loaded', async () => {
+    const page = ctx.browser.page;
+    try {
+      for (const mode of ['offline', 'tampered']) {
+        cdn.mode = mode;
+        await page.goto(consoleUrl('/demo'));
+        await page.waitForFunction(() => document.getElementById('demo-status').textContent !== '');
+        const msg = await page.textContent('#demo-status');
+        assert.match(msg, /official browser client .* could not be loaded .* needs internet access/, `${mode}: ${msg}`);
+        assert.equal(await page.isHidden('#demo-form'), true, mode);
+        assert.equal(await page.evaluate(() => typeof window.Passwordless), 'undefined', `${mode}: the client ran`);
+      }
+    } finally {
+      cdn.mode = 'npm';
+    }
   });
 });

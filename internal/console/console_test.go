@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/httpapi"
@@ -633,8 +634,20 @@ func TestDemoAccess(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, `"success":true`) {
 		t.Fatalf("dev verify: %d %s", r.status, r.body)
 	}
-	if r := dev.do("GET", "/console/demo/", nil, nil); r.status != 200 || !strings.Contains(r.body, "Passkey demo") {
+	// The demo page may run the official client from its pinned CDN URL,
+	// and nothing else from elsewhere; the console's pages may not.
+	r = dev.do("GET", "/console/demo/", nil, nil)
+	if r.status != 200 || !strings.Contains(r.body, "Passkey demo") {
 		t.Fatalf("demo page: %d", r.status)
+	}
+	wantCSP := "script-src 'self' " + demo.ClientScriptURL + ";"
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, wantCSP) || strings.Count(csp, "https://") != 1 {
+		t.Fatalf("demo page CSP %q; want %q and no other origin", csp, wantCSP)
+	}
+	for _, p := range []string{"/console/signin", "/console/demo/demo.js", "/console/demo/api/config"} {
+		if csp := dev.do("GET", p, nil, nil).header.Get("Content-Security-Policy"); strings.Contains(csp, "https://") {
+			t.Errorf("%s CSP allows another origin: %q", p, csp)
+		}
 	}
 
 	// Without development mode, and for other apps, the demo needs a

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/problem"
 )
 
@@ -126,12 +127,23 @@ func (p page) CSRF() string {
 	return p.Session.CSRF
 }
 
-// securityHeaders are set on every console response. Scripts and styles
-// come only from the console's own static files.
+// contentSecurityPolicy allows scripts and styles only from the console's
+// own static files, plus the given script URLs.
+func contentSecurityPolicy(scripts ...string) string {
+	src := strings.Join(append([]string{"'self'"}, scripts...), " ")
+	return "default-src 'self'; script-src " + src + "; style-src 'self'; img-src 'self' data:; " +
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// demoPolicy is the demo page's policy: it also runs the official browser
+// client, and exactly that file of the CDN (the page pins its integrity
+// hash too).
+var demoPolicy = contentSecurityPolicy(demo.ClientScriptURL)
+
+// securityHeaders are set on every console response.
 func (c *Console) securityHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", contentSecurityPolicy())
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")

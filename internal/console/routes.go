@@ -67,7 +67,7 @@ func (c *Console) routes() {
 		}
 		c.redirect(w, r, target)
 	})
-	handle("GET "+Prefix+"/demo/", http.StripPrefix(Prefix+"/demo/", noStore(http.FileServerFS(demo.Files))))
+	handle("GET "+Prefix+"/demo/", http.StripPrefix(Prefix+"/demo/", noStore(demoPage(http.FileServerFS(demo.Files)))))
 	handleFunc("GET "+Prefix+"/demo/api/config", c.demoConfig)
 	handleFunc("POST "+Prefix+"/demo/api/register-token", c.demoRegisterToken)
 	handleFunc("POST "+Prefix+"/demo/api/verify", c.demoVerify)
@@ -87,6 +87,17 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func cacheable(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// demoPage lets the demo's page (and only the page, not its other files)
+// load the official browser client. It runs inside StripPrefix.
+func demoPage(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || r.URL.Path == "index.html" {
+			w.Header().Set("Content-Security-Policy", demoPolicy)
+		}
 		h.ServeHTTP(w, r)
 	})
 }

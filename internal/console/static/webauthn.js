@@ -1,6 +1,8 @@
 // Minimal WebAuthn client for this server's public endpoints
-// (/register/begin|complete, /signin/begin|complete), used by the console
-// and the demo. It does what the official browser client does: fetch the
+// (/register/begin|complete, /signin/begin|complete), used by the console's
+// own sign-in and enrolment pages, so they work without loading anything
+// from elsewhere. (The demo uses the official browser client instead.) It
+// does what the official browser client does: fetch the
 // options, convert base64url members to bytes, call
 // navigator.credentials.create/get and send the result back; the result is
 // a verify_ token for the backend to check.
