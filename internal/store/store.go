@@ -266,6 +266,8 @@ type Store interface {
 
 	// ListTokenKeys returns the app's token keys, newest first.
 	ListTokenKeys(ctx context.Context, appID string) ([]TokenKey, error)
+	// GetTokenKey returns one token key of the app, or ErrNotFound.
+	GetTokenKey(ctx context.Context, appID string, id uint32) (TokenKey, error)
 	// AddTokenKey stores a token key; ErrConflict if the id is taken.
 	AddTokenKey(ctx context.Context, key TokenKey) error
 	// DeleteTokenKeysCreatedBefore removes the app's token keys created

@@ -49,11 +49,10 @@ const (
 	RotateAfter = 7 * 24 * time.Hour
 	// Retention is how long a key keeps opening tokens; no token outlives it.
 	Retention = 30 * 24 * time.Hour
-	// cacheTTL bounds how stale an instance's view of the keys may be.
+	// cacheTTL bounds how long an instance signs with a key after another
+	// instance rotated. Opening never waits for it: an unknown key id is
+	// looked up in the store at once.
 	cacheTTL = time.Minute
-	// reloadGap throttles reloads triggered by unknown key ids, so forged
-	// tokens cannot turn into a database query each.
-	reloadGap = time.Second
 
 	keyIDSize = 4
 	nonceSize = 12
@@ -62,6 +61,7 @@ const (
 // KeyStore is the part of the store the sealer needs.
 type KeyStore interface {
 	ListTokenKeys(ctx context.Context, appID string) ([]store.TokenKey, error)
+	GetTokenKey(ctx context.Context, appID string, id uint32) (store.TokenKey, error)
 	AddTokenKey(ctx context.Context, key store.TokenKey) error
 	DeleteTokenKeysCreatedBefore(ctx context.Context, appID string, t time.Time) error
 }
@@ -179,7 +179,7 @@ func firstRunes(s string, n int) string {
 // signingKey returns the app's newest key, making a new one when there is
 // none or the newest is due for rotation.
 func (s *Sealer) signingKey(ctx context.Context, appID string) (sealKey, error) {
-	r, err := s.ring(ctx, appID, false)
+	r, err := s.ring(ctx, appID)
 	if err != nil {
 		return sealKey{}, err
 	}
@@ -190,7 +190,7 @@ func (s *Sealer) signingKey(ctx context.Context, appID string) (sealKey, error) 
 	s.rotateMu.Lock()
 	defer s.rotateMu.Unlock()
 	// Another request may have rotated while we waited.
-	if r, err = s.ring(ctx, appID, false); err != nil {
+	if r, err = s.ring(ctx, appID); err != nil {
 		return sealKey{}, err
 	}
 	if fresh(r, now) {
@@ -205,34 +205,80 @@ func fresh(r *ring, now time.Time) bool {
 }
 
 // verifyingKey finds the key with id among the app's keys still inside the
-// retention window, reloading once if it is unknown (another instance may
-// have rotated). It returns nil if there is no such key.
+// retention window. A key id the cache does not know is looked up in the
+// store: another instance may have rotated a moment ago, and a token can
+// only carry a real key's id after that key was stored. The lookup is one
+// indexed read, so a forged key id costs no more than that. It returns nil
+// if there is no such key.
 func (s *Sealer) verifyingKey(ctx context.Context, appID string, id uint32) (*sealKey, error) {
-	for _, reload := range []bool{false, true} {
-		r, err := s.ring(ctx, appID, reload)
-		if err != nil {
+	r, err := s.ring(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	key := r.find(id)
+	if key == nil {
+		if key, err = s.fetch(ctx, appID, id); key == nil || err != nil {
 			return nil, err
 		}
-		for i := range r.keys {
-			if r.keys[i].id == id {
-				if s.now().Sub(r.keys[i].createdAt) > Retention {
-					return nil, nil
-				}
-				return &r.keys[i], nil
-			}
+	}
+	if s.now().Sub(key.createdAt) > Retention {
+		return nil, nil
+	}
+	return key, nil
+}
+
+func (r *ring) find(id uint32) *sealKey {
+	for i := range r.keys {
+		if r.keys[i].id == id {
+			return &r.keys[i]
 		}
 	}
-	return nil, nil
+	return nil
+}
+
+// fetch reads one key by id and adds it to the app's cached ring, so the
+// next token with that id, and the next seal, use it without a query.
+func (s *Sealer) fetch(ctx context.Context, appID string, id uint32) (*sealKey, error) {
+	stored, err := s.keys.GetTokenKey(ctx, appID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("token: get key: %w", err)
+	}
+	key, err := newSealKey(appID, stored)
+	if err != nil {
+		return nil, err
+	}
+	s.learn(appID, key)
+	return &key, nil
+}
+
+// learn adds key to the app's cached ring, newest first. The ring is
+// replaced rather than changed, since readers use it without the lock.
+func (s *Sealer) learn(appID string, key sealKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.rings[appID]
+	if cur == nil || cur.find(key.id) != nil {
+		return
+	}
+	next := &ring{loadedAt: cur.loadedAt, keys: make([]sealKey, 0, len(cur.keys)+1)}
+	i := 0
+	for i < len(cur.keys) && !key.createdAt.After(cur.keys[i].createdAt) {
+		i++
+	}
+	next.keys = append(append(append(next.keys, cur.keys[:i]...), key), cur.keys[i:]...)
+	s.rings[appID] = next
 }
 
 // ring returns the cached keys of the app, loading them when absent or
-// stale, or when forceReload is set and the last load is not too recent.
-func (s *Sealer) ring(ctx context.Context, appID string, forceReload bool) (*ring, error) {
-	now := s.now()
+// stale.
+func (s *Sealer) ring(ctx context.Context, appID string) (*ring, error) {
 	s.mu.Lock()
 	r := s.rings[appID]
 	s.mu.Unlock()
-	if r != nil && now.Sub(r.loadedAt) < cacheTTL && !(forceReload && now.Sub(r.loadedAt) >= reloadGap) {
+	if r != nil && s.now().Sub(r.loadedAt) < cacheTTL {
 		return r, nil
 	}
 	return s.load(ctx, appID)

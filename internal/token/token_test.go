@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,6 +152,127 @@ func TestRotationAcrossInstances(t *testing.T) {
 	// Past the retention window the first key no longer opens anything.
 	clk.add(token.Retention)
 	wantCode(t, b.Open(ctx, "app1", token.Register, &first, &got), "invalid_token")
+}
+
+// TestOpenRightAfterAnotherInstanceRotated: A reloads its keys just before
+// B rotates; a token B seals with the new key must open on A at once, not
+// only after A's next reload.
+func TestOpenRightAfterAnotherInstanceRotated(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	clk := &clock{t: time.Now()}
+	a := token.NewSealer(st, clk.now)
+	b := token.NewSealer(st, clk.now)
+	var got payload
+
+	old, err := a.Seal(ctx, "app1", token.Verify, payload{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.add(token.RotateAfter + time.Hour)
+	// A's cache is stale, so this open reloads A's keys now.
+	if err := a.Open(ctx, "app1", token.Verify, &old, &got); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(100 * time.Millisecond)
+	fresh, err := b.Seal(ctx, "app1", token.Verify, payload{N: 2}) // B rotates
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := st.ListTokenKeys(ctx, "app1"); len(keys) != 2 {
+		t.Fatalf("keys after B sealed = %d, want 2 (B did not rotate)", len(keys))
+	}
+	clk.add(300 * time.Millisecond)
+	for _, tc := range []struct {
+		name string
+		s    *token.Sealer
+		tok  string
+		want int
+	}{
+		{"A opens B's new token", a, fresh, 2},
+		{"B opens A's old token", b, old, 1},
+		{"A opens its old token", a, old, 1},
+	} {
+		got = payload{}
+		if err := tc.s.Open(ctx, "app1", token.Verify, &tc.tok, &got); err != nil || got.N != tc.want {
+			t.Errorf("%s: %+v, %v", tc.name, got, err)
+		}
+	}
+	// Having met the new key, A signs with it too.
+	next, err := a.Seal(ctx, "app1", token.Verify, payload{N: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := st.ListTokenKeys(ctx, "app1"); len(keys) != 2 {
+		t.Fatalf("keys after A sealed = %d, want 2 (A rotated again)", len(keys))
+	}
+	if keyID(t, next) != keyID(t, fresh) {
+		t.Errorf("A sealed with key %x, not B's new key %x", keyID(t, next), keyID(t, fresh))
+	}
+}
+
+// keyID returns the key id a verify_ token names.
+func keyID(t *testing.T, tok string) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(tok[len("verify_"):])
+	if err != nil || len(raw) < 4 {
+		t.Fatalf("undecodable token %q", tok)
+	}
+	return string(raw[:4])
+}
+
+// countingKeys counts the store reads of a sealer.
+type countingKeys struct {
+	token.KeyStore
+	lists, gets atomic.Int64
+}
+
+func (c *countingKeys) ListTokenKeys(ctx context.Context, appID string) ([]store.TokenKey, error) {
+	c.lists.Add(1)
+	return c.KeyStore.ListTokenKeys(ctx, appID)
+}
+
+func (c *countingKeys) GetTokenKey(ctx context.Context, appID string, id uint32) (store.TokenKey, error) {
+	c.gets.Add(1)
+	return c.KeyStore.GetTokenKey(ctx, appID, id)
+}
+
+// TestUnknownKeyIDCostsOneRead: a token naming a key id nobody has costs
+// one single-key read and never a reload of every key, however many come.
+func TestUnknownKeyIDCostsOneRead(t *testing.T) {
+	ctx := t.Context()
+	keys := &countingKeys{KeyStore: openStore(t)}
+	s := token.NewSealer(keys, time.Now)
+	good, err := s.Seal(ctx, "app1", token.Verify, payload{N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(good[len("verify_"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := keys.lists.Load()
+	for i := range 50 {
+		forged := append([]byte(nil), raw...)
+		forged[0] ^= byte(i + 1) // another key id, same length
+		tok := "verify_" + base64.RawURLEncoding.EncodeToString(forged)
+		var got payload
+		wantCode(t, s.Open(ctx, "app1", token.Verify, &tok, &got), "invalid_token")
+	}
+	if n := keys.gets.Load(); n != 50 {
+		t.Errorf("single-key reads for 50 unknown key ids = %d, want 50", n)
+	}
+	if n := keys.lists.Load() - lists; n != 0 {
+		t.Errorf("full key reloads for unknown key ids = %d, want 0", n)
+	}
+	// A known key costs nothing.
+	var got payload
+	if err := s.Open(ctx, "app1", token.Verify, &good, &got); err != nil {
+		t.Fatal(err)
+	}
+	if keys.gets.Load() != 50 || keys.lists.Load() != lists {
+		t.Errorf("opening a token of a cached key read the store")
+	}
 }
 
 func FuzzOpen(f *testing.F) {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,6 +27,20 @@ func (s *Store) ListTokenKeys(ctx context.Context, appID string) ([]store.TokenK
 		return nil, fmt.Errorf("postgres: list token keys of app %q: %w", appID, err)
 	}
 	return keys, nil
+}
+
+// GetTokenKey returns one token key of the app (a primary-key read).
+func (s *Store) GetTokenKey(ctx context.Context, appID string, id uint32) (store.TokenKey, error) {
+	k := store.TokenKey{AppID: appID, ID: id}
+	err := s.pool.QueryRow(ctx, `SELECT material, created_at FROM token_keys
+		WHERE app_id = $1 AND id = $2`, appID, int64(id)).Scan(&k.Material, &k.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.TokenKey{}, fmt.Errorf("postgres: get token key %d of app %q: %w", id, appID, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.TokenKey{}, fmt.Errorf("postgres: get token key %d of app %q: %w", id, appID, err)
+	}
+	return k, nil
 }
 
 // AddTokenKey stores one token key.

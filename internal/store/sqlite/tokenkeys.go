@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,6 +33,22 @@ func (s *Store) ListTokenKeys(ctx context.Context, appID string) ([]store.TokenK
 		return nil, fmt.Errorf("sqlite: list token keys of app %q: %w", appID, err)
 	}
 	return keys, nil
+}
+
+// GetTokenKey returns one token key of the app (a primary-key read).
+func (s *Store) GetTokenKey(ctx context.Context, appID string, id uint32) (store.TokenKey, error) {
+	k := store.TokenKey{AppID: appID, ID: id}
+	var createdAt int64
+	err := s.read.QueryRowContext(ctx, `SELECT material, created_at FROM token_keys
+		WHERE app_id = ? AND id = ?`, appID, int64(id)).Scan(&k.Material, &createdAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.TokenKey{}, fmt.Errorf("sqlite: get token key %d of app %q: %w", id, appID, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.TokenKey{}, fmt.Errorf("sqlite: get token key %d of app %q: %w", id, appID, err)
+	}
+	k.CreatedAt = decTime(createdAt)
+	return k, nil
 }
 
 // AddTokenKey stores one token key.

@@ -38,6 +38,8 @@ var isolationCases = []testCase{
 	{"token keys", func(t *testing.T, s store.Store) {
 		isolated(t, s, func(ctx context.Context) {
 			wantTokenKeys(t, s, "b")
+			_, err := s.GetTokenKey(ctx, "b", 7)
+			wantErr(t, err, store.ErrNotFound)
 			must(t, s.AddTokenKey(ctx, tokenKey("b", 7, t0)))
 			must(t, s.DeleteTokenKeysCreatedBefore(ctx, "b", at(1000*time.Hour)))
 		})

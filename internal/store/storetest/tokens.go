@@ -40,6 +40,29 @@ var tokenKeyCases = []testCase{
 		wantErr(t, s.AddTokenKey(ctx, dup), store.ErrConflict)
 		wantTokenKeys(t, s, "app1", orig)
 	}},
+	{"get one", func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		createApp(t, s, "app1")
+		createApp(t, s, "app2")
+		older := tokenKey("app1", math.MaxUint32, at(-time.Hour))
+		newer := tokenKey("app1", 0, t0)
+		other := tokenKey("app2", 9, t0)
+		for _, k := range []store.TokenKey{older, newer, other} {
+			must(t, s.AddTokenKey(ctx, k))
+		}
+		for _, want := range []store.TokenKey{older, newer, other} {
+			got, err := s.GetTokenKey(ctx, want.AppID, want.ID)
+			must(t, err)
+			wantEqual(t, fmt.Sprintf("key %d of %s", want.ID, want.AppID), normTokenKey(got), normTokenKey(want))
+		}
+		for _, miss := range []struct {
+			app string
+			id  uint32
+		}{{"app1", 9}, {"app2", 0}, {"app1", 1}, {"nosuchapp", 0}} {
+			_, err := s.GetTokenKey(ctx, miss.app, miss.id)
+			wantErr(t, err, store.ErrNotFound)
+		}
+	}},
 	{"delete created before", func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		createApp(t, s, "app1")
