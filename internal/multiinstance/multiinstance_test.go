@@ -3,6 +3,9 @@ package multiinstance_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
@@ -46,6 +51,7 @@ func TestInstances(t *testing.T) {
 		t.Run("VerifyTokenOnceUnderConcurrency", func(t *testing.T) { testConcurrentVerify(t, a, b) })
 		t.Run("SigninSessionOnceUnderConcurrency", func(t *testing.T) { testConcurrentSigninComplete(t, a, b) })
 		t.Run("MagicLinkRateLimitAcrossInstances", func(t *testing.T) { testMagicLinkRateLimit(t, a, b, mailDir) })
+		t.Run("TokenKeyRotationAcrossInstances", func(t *testing.T) { testKeyRotation(t, a, b, db) })
 	})
 
 	t.Run("ConcurrentMigrate", func(t *testing.T) {
@@ -164,6 +170,107 @@ func testConcurrentSigninComplete(t *testing.T, a, b *instance) {
 	var res struct{ Token string }
 	winner.decode(t, &res)
 	a.do(t, "POST", "/signin/verify", secret(app), map[string]any{"token": res.Token}).want(t, 200)
+}
+
+// testKeyRotation makes A rotate the app's token key while B holds the old
+// one in its cache: tokens A seals with the new key open on B at once, and
+// tokens sealed with the old key still open on both.
+func testKeyRotation(t *testing.T, a, b *instance, db string) {
+	app := createApp(t, b, "rotation")
+	// Only B touches the app's keys before the rotation, so B makes the
+	// first key and caches it, and A has nothing cached.
+	oldReg := b.token(t, "/register/token", secret(app), map[string]any{"userId": "u1", "username": "alice"})
+	oldVerify := []string{generatedToken(t, b, app), generatedToken(t, b, app)}
+	first := tokenKeyIDs(t, db, app.id)
+	if len(first) != 1 {
+		t.Fatalf("token keys before rotation = %d, want 1", len(first))
+	}
+
+	// Age the key past the rotation age, as a week would: instances go by
+	// the stored creation time, so A's next seal rotates.
+	ageTokenKeys(t, db, app.id, 8*24*time.Hour)
+	newReg := a.token(t, "/register/token", secret(app), map[string]any{"userId": "u2", "username": "bob"})
+	newVerify := generatedToken(t, a, app)
+	keys := tokenKeyIDs(t, db, app.id)
+	if len(keys) != 2 || keys[1] != first[0] {
+		t.Fatalf("token keys after A sealed = %x, want a new one besides %x", keys, first)
+	}
+	if got := sealedWith(t, newReg); got != keys[0] {
+		t.Fatalf("A sealed with key %x, want the new key %x", got, keys[0])
+	}
+
+	// B has not reloaded, yet opens A's new tokens at once.
+	b.do(t, "POST", "/register/begin", public(app), clientBody(map[string]any{"token": newReg})).want(t, 200)
+	b.do(t, "POST", "/signin/verify", secret(app), map[string]any{"token": newVerify}).want(t, 200)
+
+	// Tokens of the old key still open on both instances.
+	for i, in := range []*instance{a, b} {
+		in.do(t, "POST", "/register/begin", public(app), clientBody(map[string]any{"token": oldReg})).want(t, 200)
+		in.do(t, "POST", "/signin/verify", secret(app), map[string]any{"token": oldVerify[i]}).want(t, 200)
+	}
+
+	// B now signs with the new key too, without rotating again.
+	if got := sealedWith(t, b.token(t, "/register/token", secret(app), map[string]any{"userId": "u3", "username": "carol"})); got != keys[0] {
+		t.Errorf("B sealed with key %x after meeting the new key %x", got, keys[0])
+	}
+	if n := len(tokenKeyIDs(t, db, app.id)); n != 2 {
+		t.Errorf("token keys at the end = %d, want 2", n)
+	}
+}
+
+func generatedToken(t *testing.T, in *instance, a app) string {
+	t.Helper()
+	return in.token(t, "/signin/generate-token", secret(a), map[string]any{"userId": "u1"})
+}
+
+// sealedWith returns the key id a token names: the first four bytes after
+// the prefix (docs/security.md, "Tokens").
+func sealedWith(t *testing.T, tok string) int64 {
+	t.Helper()
+	_, body, _ := strings.Cut(tok, "_")
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil || len(raw) < 4 {
+		t.Fatalf("undecodable token %q: %v", tok, err)
+	}
+	return int64(binary.BigEndian.Uint32(raw))
+}
+
+// withDB runs f on a connection to the instances' database.
+func withDB(t *testing.T, db string, f func(conn *pgx.Conn) error) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := f(conn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tokenKeyIDs returns the ids of the app's stored token keys, newest first.
+func tokenKeyIDs(t *testing.T, db, appID string) []int64 {
+	t.Helper()
+	var ids []int64
+	withDB(t, db, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(t.Context(), `SELECT id FROM token_keys WHERE app_id = $1 ORDER BY created_at DESC, id DESC`, appID)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	return ids
+}
+
+// ageTokenKeys moves the creation time of the app's token keys back by d.
+func ageTokenKeys(t *testing.T, db, appID string, d time.Duration) {
+	t.Helper()
+	withDB(t, db, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(t.Context(), `UPDATE token_keys SET created_at = created_at - $2::interval WHERE app_id = $1`,
+			appID, fmt.Sprintf("%d seconds", int64(d/time.Second)))
+		return err
+	})
 }
 
 // testMagicLinkRateLimit sends 12 magic links alternating between the
