@@ -171,6 +171,49 @@ func TestSignatureCounter(t *testing.T) {
 	}
 }
 
+// TestBackupFlagsAtSignin: as in the original, a sign-in is never refused
+// because the backup flags differ from those stored at registration (say,
+// for a credential imported without them); the stored flags follow the
+// authenticator. Only the combination WebAuthn forbids, BS without BE, is
+// refused.
+func TestBackupFlagsAtSignin(t *testing.T) {
+	tests := []struct {
+		name               string
+		registered, signin [2]bool // BE, BS
+		ok                 bool
+	}{
+		{"unchanged", [2]bool{true, true}, [2]bool{true, true}, true},
+		{"becomes eligible", [2]bool{false, false}, [2]bool{true, true}, true},
+		{"backed up later", [2]bool{true, false}, [2]bool{true, true}, true},
+		{"no longer eligible", [2]bool{true, true}, [2]bool{false, false}, true},
+		{"state without eligibility", [2]bool{false, false}, [2]bool{false, true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			a := softauthn.New()
+			a.BackupEligible, a.BackupState = tt.registered[0], tt.registered[1]
+			e.register(a, map[string]any{"userId": "u1", "username": "alice"})
+			a.BackupEligible, a.BackupState = tt.signin[0], tt.signin[1]
+			r := e.do("POST", "/signin/complete", e.public(), e.signinBody(a, map[string]any{"userId": "u1"}))
+			want := tt.signin
+			if tt.ok {
+				r.want(200)
+			} else {
+				r.wantProblem(400, map[string]any{"errorCode": "signin_complete_error"})
+				want = tt.registered
+			}
+			creds, err := e.store.ListCredentials(t.Context(), e.appID, "u1")
+			if err != nil || len(creds) != 1 {
+				t.Fatalf("credentials = %v, %v", creds, err)
+			}
+			if got := [2]bool{creds[0].BackupEligible, creds[0].BackupState}; got != want {
+				t.Errorf("stored BE, BS = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
 func TestUnknownCredential(t *testing.T) {
 	e := newEnv(t)
 	a := softauthn.New()

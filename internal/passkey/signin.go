@@ -150,22 +150,19 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	if err != nil {
 		return TokenResponse{}, internal("get credential", err)
 	}
-	newCount, err := verifyAssertion(sess, string(req.Origin), cred, parsed)
+	use, err := verifyAssertion(sess, string(req.Origin), cred, parsed)
 	if err != nil {
 		return TokenResponse{}, fail(err)
 	}
-	if newCount != 0 && newCount <= cred.SignCount {
+	if use.SignCount != 0 && use.SignCount <= cred.SignCount {
 		if err := s.counterRegressed(app.ID, cred); err != nil {
 			return TokenResponse{}, err
 		}
-		newCount = 0 // accepted: keep the stored counter
+		use.SignCount = 0 // accepted: keep the stored counter
 	}
-	use := store.CredentialUse{
-		SignCount:  newCount,
-		LastUsedAt: s.now().UTC(),
-		Device:     useragent.Device(client.UserAgent),
-		Country:    client.Country,
-	}
+	use.LastUsedAt = s.now().UTC()
+	use.Device = useragent.Device(client.UserAgent)
+	use.Country = client.Country
 	// The session is consumed in the same transaction as the update, so a
 	// refused sign-in leaves it unconsumed.
 	once := &store.Once{ID: sess.ID, ExpiresAt: sess.ExpiresAt}
@@ -201,18 +198,26 @@ func (s *Service) MintMagicLink(ctx context.Context, appID, userID string, ttl t
 	return res.Token, err
 }
 
-// verifyAssertion runs the WebAuthn assertion checks and the counter rule,
-// returning the authenticator's new signature counter.
-func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, parsed *protocol.ParsedCredentialAssertionData) (uint32, error) {
+// verifyAssertion runs the WebAuthn assertion checks and returns what the
+// authenticator reported: its signature counter (the counter rule is the
+// caller's) and its backup flags.
+func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, parsed *protocol.ParsedCredentialAssertionData) (store.CredentialUse, error) {
 	wa, err := newRelyingParty(sess.RPID, origin)
 	if err != nil {
-		return 0, err
+		return store.CredentialUse{}, err
 	}
+	// The original never compares the backup flags with the stored ones
+	// (api-spec.md §6.4), and nothing here depends on them, so go-webauthn
+	// is given the flags of this assertion: its check that the BE flag did
+	// not change then passes (credentials imported without the flag keep
+	// working), while its check that BS is never set without BE still
+	// applies. The signature covers the flags; they are stored afterwards.
+	reported := parsed.Response.AuthenticatorData.Flags
 	user := webauthnUser{id: cred.UserHandle, creds: []webauthn.Credential{{
 		ID:                cred.ID,
 		PublicKey:         cred.PublicKey,
 		AttestationFormat: cred.AttestationFmt,
-		Flags:             webauthn.CredentialFlags{BackupEligible: cred.BackupEligible, BackupState: cred.BackupState},
+		Flags:             webauthn.CredentialFlags{BackupEligible: reported.HasBackupEligible(), BackupState: reported.HasBackupState()},
 		Authenticator:     webauthn.Authenticator{AAGUID: cred.AAGUID, SignCount: cred.SignCount},
 	}}}
 	// The browser client sends no userHandle, so the session cannot name
@@ -225,7 +230,7 @@ func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, 
 		UserVerification:     protocol.UserVerificationRequirement(sess.UserVerification),
 	}
 	if len(data.AllowedCredentialIDs) > 0 && !containsID(data.AllowedCredentialIDs, cred.ID) {
-		return 0, protocol.ErrBadRequest.WithDetails("Credential ID not in allowed credentials")
+		return store.CredentialUse{}, protocol.ErrBadRequest.WithDetails("Credential ID not in allowed credentials")
 	}
 	// Only the allowed id that belongs to this credential matters to the
 	// library's ownership check, which would otherwise reject lists that
@@ -235,11 +240,15 @@ func verifyAssertion(sess sessionPayload, origin string, cred store.Credential, 
 		data.AllowedCredentialIDs = [][]byte{cred.ID}
 	}
 	if _, err := wa.ValidateLogin(user, data, parsed); err != nil {
-		return 0, err
+		return store.CredentialUse{}, err
 	}
 	// go-webauthn only flags a regressed counter; the rule is applied by
 	// the caller and, atomically, by the store.
-	return parsed.Response.AuthenticatorData.Counter, nil
+	return store.CredentialUse{
+		SignCount:      parsed.Response.AuthenticatorData.Counter,
+		BackupEligible: reported.HasBackupEligible(),
+		BackupState:    reported.HasBackupState(),
+	}, nil
 }
 
 // counterRegressed applies the policy for a signature counter that did not

@@ -124,6 +124,10 @@ type CredentialUse struct {
 	LastUsedAt time.Time
 	Device     string
 	Country    string
+	// BackupEligible and BackupState are the flags the authenticator
+	// reported in this sign-in; they replace the stored ones.
+	BackupEligible bool
+	BackupState    bool
 }
 
 // Once is a single-use identifier (a ceremony session id) consumed together

@@ -119,13 +119,15 @@ func recordUse(ctx context.Context, q querier, appID string, credentialID []byte
 	var updated, exists bool
 	err := q.QueryRow(ctx, `WITH used AS (
 			UPDATE credentials SET
-				sign_count = GREATEST(sign_count, $1::bigint), last_used_at = $2, device = $3, country = $4
+				sign_count = GREATEST(sign_count, $1::bigint), last_used_at = $2, device = $3, country = $4,
+				backup_eligible = $7, backup_state = $8
 			WHERE app_id = $5 AND credential_id = $6 AND ($1::bigint = 0 OR sign_count < $1::bigint)
 			RETURNING 1
 		)
 		SELECT EXISTS (SELECT 1 FROM used),
 			EXISTS (SELECT 1 FROM credentials WHERE app_id = $5 AND credential_id = $6)`,
 		int64(use.SignCount), use.LastUsedAt, use.Device, use.Country, appID, nonNilBytes(credentialID),
+		use.BackupEligible, use.BackupState,
 	).Scan(&updated, &exists)
 	switch {
 	case err != nil:

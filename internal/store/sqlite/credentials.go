@@ -115,7 +115,8 @@ func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentia
 			return err
 		}
 		n, err := stmtAffected(ctx, tx, s.ws.recordUse,
-			newCount, encTime(use.LastUsedAt), use.Device, use.Country, appID, id)
+			newCount, encTime(use.LastUsedAt), use.Device, use.Country, appID, id,
+			use.BackupEligible, use.BackupState)
 		if err != nil {
 			return fmt.Errorf("sqlite: record use of credential of app %q: %w", appID, err)
 		}

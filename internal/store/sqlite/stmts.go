@@ -69,7 +69,8 @@ const (
 		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 
 	recordUseQuery = `UPDATE credentials SET
-		sign_count = max(sign_count, ?1), last_used_at = ?2, device = ?3, country = ?4
+		sign_count = max(sign_count, ?1), last_used_at = ?2, device = ?3, country = ?4,
+		backup_eligible = ?7, backup_state = ?8
 		WHERE app_id = ?5 AND credential_id = ?6 AND (?1 = 0 OR sign_count < ?1)`
 
 	credentialFoundQuery = `SELECT 1 FROM credentials WHERE app_id = ? AND credential_id = ?`

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -120,15 +121,33 @@ var credentialUseCases = func() []testCase {
 			c := newCred("app1", "cred1", "user1", t0)
 			c.SignCount = r.stored
 			must(t, s.AddCredential(t.Context(), c, nil, nil))
-			use := store.CredentialUse{SignCount: r.reported, LastUsedAt: at(time.Hour), Device: "Safari, iOS", Country: "NO"}
+			use := store.CredentialUse{SignCount: r.reported, LastUsedAt: at(time.Hour), Device: "Safari, iOS", Country: "NO",
+				BackupEligible: true, BackupState: false}
 			err := s.RecordCredentialUse(t.Context(), "app1", c.ID, use, nil)
 			if r.wantErr != nil {
 				wantErr(t, err, r.wantErr)
 			} else {
 				must(t, err)
-				c.LastUsedAt, c.Device, c.Country = use.LastUsedAt, use.Device, use.Country
+				applyUse(&c, use)
 			}
 			c.SignCount = r.wantCount
+			wantCred(t, s, c)
+		}})
+	}
+	for _, f := range []struct{ stored, reported [2]bool }{
+		{[2]bool{false, false}, [2]bool{true, true}},
+		{[2]bool{true, true}, [2]bool{true, false}},
+		{[2]bool{true, false}, [2]bool{false, false}},
+	} {
+		name := fmt.Sprintf("backup flags %v become %v", f.stored, f.reported)
+		cases = append(cases, testCase{name, func(t *testing.T, s store.Store) {
+			createApp(t, s, "app1")
+			c := newCred("app1", "cred1", "user1", t0)
+			c.BackupEligible, c.BackupState = f.stored[0], f.stored[1]
+			must(t, s.AddCredential(t.Context(), c, nil, nil))
+			use := store.CredentialUse{SignCount: 0, LastUsedAt: at(time.Hour), BackupEligible: f.reported[0], BackupState: f.reported[1]}
+			must(t, s.RecordCredentialUse(t.Context(), "app1", c.ID, use, nil))
+			applyUse(&c, use)
 			wantCred(t, s, c)
 		}})
 	}
@@ -141,6 +160,13 @@ var credentialUseCases = func() []testCase {
 		}
 	}})
 }()
+
+// applyUse sets what a successful RecordCredentialUse changes besides the
+// counter, whose rules the callers apply.
+func applyUse(c *store.Credential, use store.CredentialUse) {
+	c.LastUsedAt, c.Device, c.Country = use.LastUsedAt, use.Device, use.Country
+	c.BackupEligible, c.BackupState = use.BackupEligible, use.BackupState
+}
 
 func wantCred(t *testing.T, s store.Store, want store.Credential) {
 	t.Helper()

@@ -88,7 +88,8 @@ var onceCases = []testCase{
 		must(t, s.AddCredential(ctx, c, nil, nil))
 		use := store.CredentialUse{SignCount: 5, LastUsedAt: at(time.Hour), Device: "Safari, iOS", Country: "NO"}
 		must(t, s.RecordCredentialUse(ctx, "app1", c.ID, use, newOnce("session1")))
-		c.SignCount, c.LastUsedAt, c.Device, c.Country = use.SignCount, use.LastUsedAt, use.Device, use.Country
+		c.SignCount = use.SignCount
+		applyUse(&c, use)
 		wantCred(t, s, c)
 		wantConsumed(t, s, "app1", "session1")
 		must(t, s.ConsumeOnce(ctx, "app2", "session1", at(time.Hour)))
@@ -130,7 +131,7 @@ var onceCases = []testCase{
 		wantErr(t, s.RecordCredentialUse(ctx, "app1", c.ID, use, newOnce("session1")), store.ErrCounterRegression)
 		use.SignCount = 0
 		must(t, s.RecordCredentialUse(ctx, "app1", c.ID, use, newOnce("session1")))
-		c.LastUsedAt, c.Device, c.Country = use.LastUsedAt, use.Device, use.Country
+		applyUse(&c, use)
 		wantCred(t, s, c)
 		wantConsumed(t, s, "app1", "session1")
 	}},
@@ -179,7 +180,8 @@ var onceCases = []testCase{
 		if len(wins) != 1 {
 			t.Fatalf("%d of %d concurrent calls succeeded, want exactly 1", len(wins), n)
 		}
-		c.SignCount, c.LastUsedAt, c.Device, c.Country = wins[0].SignCount, wins[0].LastUsedAt, wins[0].Device, wins[0].Country
+		c.SignCount = wins[0].SignCount
+		applyUse(&c, wins[0])
 		wantCred(t, s, c)
 		wantConsumed(t, s, "app1", "contested")
 	}},
