@@ -234,6 +234,52 @@ func TestUnknownCredential(t *testing.T) {
 	})
 }
 
+// TestSigninCompleteLooksUpCredentialFirst: the credential is looked up by
+// id before the rest of the response is parsed (api-spec.md §6.4), so an
+// unknown passkey is unknown_credential however malformed the rest is; the
+// id itself must still be valid base64url.
+func TestSigninCompleteLooksUpCredentialFirst(t *testing.T) {
+	e := newEnv(t)
+	a := softauthn.New()
+	_, cred := e.register(a, map[string]any{"userId": "u1", "username": "alice"})
+	known := base64.RawURLEncoding.EncodeToString(cred.ID)
+	unknown := base64.RawURLEncoding.EncodeToString([]byte("no such credential id"))
+	valid := e.signinBody(a, map[string]any{"userId": "u1"})
+	session := valid["session"]
+	garbled := func(id string) string {
+		return `{"id":"` + id + `","rawId":"` + id + `","type":"public-key",` +
+			`"response":{"clientDataJSON":"%%%","authenticatorData":"not cbor","signature":""}}`
+	}
+	tests := []struct {
+		name, response, code string
+	}{
+		{"unknown id, garbled response", garbled(unknown), "unknown_credential"},
+		{"unknown id, nothing else", `{"id":"` + unknown + `"}`, "unknown_credential"},
+		{"unknown id, wrong type", `{"id":"` + unknown + `","type":"password","response":7}`, "unknown_credential"},
+		{"known id, garbled response", garbled(known), "signin_complete_error"},
+		{"id not base64url", garbled("not base64url!"), "signin_complete_error"},
+		{"id padded", garbled(unknown + "="), "signin_complete_error"},
+		{"id missing", `{"rawId":"` + unknown + `"}`, "signin_complete_error"},
+		{"id not a string", `{"id":5}`, "signin_complete_error"},
+		{"response not an object", `"` + unknown + `"`, "signin_complete_error"},
+	}
+	// One environment serves every case (its helpers fail the whole test),
+	// so the cases report with Errorf and go on.
+	for _, tt := range tests {
+		body := clientBody(map[string]any{"session": session, "response": json.RawMessage(tt.response)})
+		r := e.do("POST", "/signin/complete", e.public(), body)
+		var doc map[string]any
+		json.Unmarshal(r.body, &doc)
+		if r.status != 400 || doc["errorCode"] != tt.code {
+			t.Errorf("%s: %d %s, want 400 %s", tt.name, r.status, r.body, tt.code)
+		} else if tt.code == "unknown_credential" && doc["credentialId"] != unknown {
+			t.Errorf("%s: credentialId = %v, want %q", tt.name, doc["credentialId"], unknown)
+		}
+	}
+	// None of them used up the session.
+	e.do("POST", "/signin/complete", e.public(), valid).want(200)
+}
+
 func TestCrossAppSessionRejected(t *testing.T) {
 	e := newEnv(t)
 	a := softauthn.New()

@@ -137,18 +137,25 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	if len(req.Response) == 0 {
 		return TokenResponse{}, fail(errors.New("response is missing"))
 	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Response)
+	id, rawID, err := assertionID(req.Response)
 	if err != nil {
 		return TokenResponse{}, fail(err)
 	}
-	cred, err := s.store.GetCredential(ctx, app.ID, parsed.RawID)
+	// The credential is looked up before the rest of the response is
+	// parsed, as in the original (api-spec.md §6.4), so an unknown passkey
+	// is reported as such whatever else is wrong with the body.
+	cred, err := s.store.GetCredential(ctx, app.ID, rawID)
 	if errors.Is(err, store.ErrNotFound) {
 		p := problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
-		p.Extra = map[string]any{"credentialId": parsed.ID}
+		p.Extra = map[string]any{"credentialId": id}
 		return TokenResponse{}, p
 	}
 	if err != nil {
 		return TokenResponse{}, internal("get credential", err)
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Response)
+	if err != nil {
+		return TokenResponse{}, fail(err)
 	}
 	use, err := verifyAssertion(sess, string(req.Origin), cred, parsed)
 	if err != nil {
@@ -189,6 +196,28 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 		CredentialID: cred.ID,
 		Purpose:      ptr(cfg.Purpose),
 	}, cfg.TTL)
+}
+
+// assertionID reads the credential id of an assertion response: the id
+// member as sent and the bytes it encodes. go-webauthn's parse, which runs
+// later, requires rawId to hold the same bytes, so the lookup by id finds
+// the credential rawId names whenever the assertion can verify.
+func assertionID(response json.RawMessage) (string, []byte, error) {
+	var r struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(response, &r); err != nil {
+		return "", nil, protocol.ErrBadRequest.WithDetails("Parse error for Assertion").WithInfo(err.Error())
+	}
+	if r.ID == "" {
+		return "", nil, protocol.ErrBadRequest.WithDetails("CredentialAssertionResponse with ID missing")
+	}
+	// The same decoding as go-webauthn's, so both agree on the bytes.
+	raw, err := base64.RawURLEncoding.DecodeString(r.ID)
+	if err != nil || len(raw) == 0 {
+		return "", nil, protocol.ErrBadRequest.WithDetails("CredentialAssertionResponse with ID not base64url encoded")
+	}
+	return r.ID, raw, nil
 }
 
 // MintMagicLink returns a verify token of type magic_link for userID,
