@@ -320,6 +320,58 @@ func TestOriginChecks(t *testing.T) {
 	}
 }
 
+// TestBeginOriginMustBeUsable: the begin endpoints refuse an origin that is
+// neither an absolute URL with a host nor a native-app origin, and a
+// native-app origin without an RPID, instead of answering with an empty
+// RP ID and a session.
+func TestBeginOriginMustBeUsable(t *testing.T) {
+	e := newEnv(t)
+	regToken := e.token("/register/token", e.secret(), map[string]any{"userId": "u1", "username": "alice"})
+	tests := []struct {
+		origin, rpid string
+		wantRPID     string // "" when refused
+		badField     string
+	}{
+		{"https://example.com", "", "example.com", ""},
+		{"https://example.com:8443/login/", "", "example.com", ""},
+		{"http://localhost:5701", "", "localhost", ""},
+		{"https://example.com", "login.example.com", "login.example.com", ""},
+		{"android:apk-key-hash:AbCd", "example.com", "example.com", ""},
+		{"not a url", "", "", "origin"},
+		{"not a url", "example.com", "", "origin"},
+		{"example.com", "", "", "origin"},
+		{"//example.com", "", "", "origin"},
+		{"https://", "", "", "origin"},
+		{"https:///login", "", "", "origin"},
+		{"mailto:alice@example.com", "example.com", "", "origin"},
+		{"android:apk-key-hash:AbCd", "", "", "rpid"},
+	}
+	for _, path := range []string{"/register/begin", "/signin/begin"} {
+		for _, tt := range tests {
+			body := map[string]any{"Origin": tt.origin, "token": regToken}
+			if tt.rpid != "" {
+				body["RPID"] = tt.rpid
+			}
+			r := e.do("POST", path, e.public(), body)
+			var doc struct {
+				Data struct {
+					RPID string `json:"rpId"`
+					RP   struct{ ID string }
+				}
+				Session string
+				Errors  map[string][]string
+			}
+			json.Unmarshal(r.body, &doc)
+			switch {
+			case tt.wantRPID != "" && (r.status != 200 || doc.Data.RPID+doc.Data.RP.ID != tt.wantRPID):
+				t.Errorf("%s origin %q rpid %q: %d %s, want 200 with RP ID %q", path, tt.origin, tt.rpid, r.status, r.body, tt.wantRPID)
+			case tt.wantRPID == "" && (r.status != 400 || len(doc.Errors[tt.badField]) == 0 || doc.Session != ""):
+				t.Errorf("%s origin %q rpid %q: %d %s, want a 400 validation problem on %s", path, tt.origin, tt.rpid, r.status, r.body, tt.badField)
+			}
+		}
+	}
+}
+
 func TestDiscoverableFlagFromCredProps(t *testing.T) {
 	e := newEnv(t)
 	a := softauthn.New()

@@ -277,6 +277,9 @@ func (s *Service) RegisterBegin(ctx context.Context, app store.App, req Register
 	if err := requireOrigin(string(req.Origin)); err != nil {
 		return none, err
 	}
+	if err := checkBeginOrigin(string(req.Origin), string(req.RPID)); err != nil {
+		return none, err
+	}
 	if rt.UserID == "" {
 		return none, problem.BadRequest("missing_userid", "The token does not contain a valid userId")
 	}

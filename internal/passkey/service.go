@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/protocol"
+
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
@@ -107,6 +109,25 @@ type TokenResponse struct {
 func requireOrigin(origin string) error {
 	if strings.TrimSpace(origin) == "" {
 		return problem.BadRequest("", "Origin is required.")
+	}
+	return nil
+}
+
+// checkBeginOrigin refuses, at the start of a ceremony, an origin no
+// browser or app can send: it must be an absolute URL with a host (a page
+// URL with a path is fine), or a native-app origin go-webauthn knows
+// (android:apk-key-hash:..., ios:bundle-id:...). Such an origin has no
+// host to take the RP ID from, so the RPID must then be sent.
+func checkBeginOrigin(origin, rpid string) error {
+	if u, err := url.Parse(strings.TrimSpace(origin)); err == nil && u.Scheme != "" && u.Hostname() != "" {
+		return nil
+	}
+	if !protocol.IsKnownOpaqueOrigin(origin) {
+		return problem.Field("origin", fmt.Sprintf(
+			"'%s' is not an origin: send an absolute URL with a host, such as https://example.com, or a native app origin such as android:apk-key-hash:....", origin))
+	}
+	if strings.TrimSpace(rpid) == "" {
+		return problem.Field("rpid", fmt.Sprintf("The origin '%s' has no host to take the RP ID from; send the RPID.", origin))
 	}
 	return nil
 }

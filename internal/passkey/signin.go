@@ -39,6 +39,9 @@ func (s *Service) SigninBegin(ctx context.Context, app store.App, req SigninBegi
 	if err := requireOrigin(string(req.Origin)); err != nil {
 		return none, err
 	}
+	if err := checkBeginOrigin(string(req.Origin), string(req.RPID)); err != nil {
+		return none, err
+	}
 	userID, err := s.signinUser(ctx, app.ID, string(req.UserID), string(req.Alias))
 	if err != nil {
 		return none, err
