@@ -28,6 +28,9 @@ type Service struct {
 	tokens *token.Sealer
 	now    func() time.Time
 	cache  *principalCache
+	// generate makes a new key value (apikey.Generate); tests replace it
+	// to force key-id collisions.
+	generate func(appID string, kind store.KeyKind) string
 }
 
 // AuthCacheTTL is how long a successful authentication is reused. It
@@ -40,7 +43,8 @@ func New(st store.Store, tokens *token.Sealer, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, tokens: tokens, now: now, cache: newPrincipalCache(AuthCacheTTL, 100_000)}
+	return &Service{store: st, tokens: tokens, now: now, cache: newPrincipalCache(AuthCacheTTL, 100_000),
+		generate: apikey.Generate}
 }
 
 // changed drops cached authentications of an app after a change to its

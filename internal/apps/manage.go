@@ -144,14 +144,19 @@ func (s *Service) Create(ctx context.Context, appID string, req CreateRequest) (
 			MagicLinksEnabled:          true,
 		},
 	}
-	values := distinctKeys(appID)
+	values, err := distinctKeys(appID, s.generate)
+	if err != nil {
+		// Four distinct ids out of 65536 in maxKeyDraws draws each: only a
+		// broken random source gets here.
+		return CreateResponse{}, problem.Internal(err)
+	}
 	keys := []store.APIKey{
 		newKey(appID, store.KeyPublic, values[0], []string{apikey.ScopeRegister, apikey.ScopeLogin}, now),
 		newKey(appID, store.KeyPublic, values[1], []string{apikey.ScopeRegister, apikey.ScopeLogin}, now),
 		newKey(appID, store.KeySecret, values[2], []string{apikey.ScopeTokenRegister, apikey.ScopeTokenVerify}, now),
 		newKey(appID, store.KeySecret, values[3], []string{apikey.ScopeTokenRegister, apikey.ScopeTokenVerify}, now),
 	}
-	err := s.store.CreateApp(ctx, app, keys)
+	err = s.store.CreateApp(ctx, app, keys)
 	if errors.Is(err, store.ErrConflict) {
 		return CreateResponse{}, problem.New(http.StatusConflict, "", fmt.Sprintf("accountName '%s' is not available", appID))
 	}
@@ -164,9 +169,13 @@ func (s *Service) Create(ctx context.Context, appID string, req CreateRequest) (
 	}, nil
 }
 
+// maxKeyDraws bounds the draws for one key whose id (four hex digits,
+// one namespace per app) must not be taken yet.
+const maxKeyDraws = 20
+
 // distinctKeys makes two public keys and two secrets whose key ids (last
 // four characters) differ, since the ids share one namespace per app.
-func distinctKeys(appID string) [4]string {
+func distinctKeys(appID string, generate func(string, store.KeyKind) string) ([4]string, error) {
 	var out [4]string
 	seen := map[string]bool{}
 	for i := range out {
@@ -174,8 +183,11 @@ func distinctKeys(appID string) [4]string {
 		if i >= 2 {
 			kind = store.KeySecret
 		}
-		for {
-			k := apikey.Generate(appID, kind)
+		for draw := 0; ; draw++ {
+			if draw == maxKeyDraws {
+				return out, fmt.Errorf("no distinct key id in %d draws", maxKeyDraws)
+			}
+			k := generate(appID, kind)
 			if !seen[apikey.ID(k)] {
 				seen[apikey.ID(k)] = true
 				out[i] = k
@@ -183,7 +195,7 @@ func distinctKeys(appID string) [4]string {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // newKey builds the stored form of a key; secrets are hashed here.
@@ -402,19 +414,22 @@ func (s *Service) CreateKey(ctx context.Context, appID string, kind store.KeyKin
 	if _, err := s.getApp(ctx, appID); err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		value := apikey.Generate(appID, kind)
+	// Key ids are four hex digits, so a collision with an existing key of
+	// the app is possible; draw again.
+	for range maxKeyDraws {
+		value := s.generate(appID, kind)
 		err := s.store.AddAPIKey(ctx, newKey(appID, kind, value, scopes, s.now().UTC()))
 		if err == nil {
 			events.Record(ctx, events.Event{Type: events.APIKeyCreated, Message: fmt.Sprintf("Created %s key %s", kindName(kind), apikey.ID(value))})
 			return map[string]string{"apiKey": value}, nil
 		}
-		// Key ids are four hex digits, so a collision with an existing key
-		// of the app is possible; draw again.
-		if !errors.Is(err, store.ErrConflict) || attempt == 20 {
+		if !errors.Is(err, store.ErrConflict) {
 			return nil, problem.Internal(fmt.Errorf("add key: %w", err))
 		}
 	}
+	// Only an app holding most of the 65536 ids gets here.
+	return nil, problem.New(http.StatusConflict, "", fmt.Sprintf(
+		"No free key id found in %d attempts: the app has too many keys. Delete unused keys and try again.", maxKeyDraws))
 }
 
 func kindName(kind store.KeyKind) string {
