@@ -557,3 +557,19 @@ func TestGenerateTokenRules(t *testing.T) {
 		}
 	}
 }
+
+// TestSigninTokenReportsVerifiedRPID: the assertion is checked against the
+// RP ID of the session (from /signin/begin), so the verify token reports
+// that one, whatever RPID the completing request names.
+func TestSigninTokenReportsVerifiedRPID(t *testing.T) {
+	e := newEnv(t)
+	a := softauthn.New()
+	e.register(a, map[string]any{"userId": "u1", "username": "alice"})
+	body := e.signinBody(a, map[string]any{"userId": "u1"})
+	body["RPID"] = "other.example"
+	var res struct{ Token string }
+	e.do("POST", "/signin/complete", e.public(), body).want(200).decode(&res)
+	if got := e.verify(res.Token)["rpId"]; got != testRPID {
+		t.Fatalf("verify token rpId = %v, want the verified %q", got, testRPID)
+	}
+}

@@ -131,3 +131,20 @@ func TestCheckBeginOrigin(t *testing.T) {
 		}
 	}
 }
+
+func TestRPIDFor(t *testing.T) {
+	tests := []struct{ rpid, origin, want string }{
+		{"example.com", "https://login.example.com", "example.com"},
+		{"  example.com ", "https://login.example.com", "example.com"},
+		{"", "https://login.example.com:8443/path", "login.example.com"},
+		{"", "HTTPS://Login.Example.COM", "login.example.com"},
+		{"", "http://localhost:5701", "localhost"},
+		{"", "https://[::1]:443", "::1"},
+		{"", "%zz", ""},
+	}
+	for _, tt := range tests {
+		if got := rpIDFor(tt.rpid, tt.origin); got != tt.want {
+			t.Errorf("rpIDFor(%q, %q) = %q, want %q", tt.rpid, tt.origin, got, tt.want)
+		}
+	}
+}

@@ -178,7 +178,8 @@ func rpIDFor(rpid, origin string) string {
 		return rpid
 	}
 	if u, err := url.Parse(origin); err == nil {
-		return u.Hostname()
+		// Host names are case-insensitive and browsers lower-case them.
+		return strings.ToLower(u.Hostname())
 	}
 	return ""
 }

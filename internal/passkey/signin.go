@@ -191,7 +191,7 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	return s.mintVerify(ctx, app.ID, verifyPayload{
 		Type:         "passkey_signin",
 		UserID:       cred.UserID,
-		RPID:         ptr(rpIDFor(string(req.RPID), string(req.Origin))),
+		RPID:         ptr(sess.RPID), // the RP ID the assertion was verified against
 		Origin:       ptr(string(req.Origin)),
 		Device:       ptr(use.Device),
 		Country:      ptr(use.Country),
