@@ -65,7 +65,8 @@ type Config struct {
 	// admin address (PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW, default 0: off).
 	MagicLinkNewAppWindow time.Duration
 	// MagicLinkRateLimit is the number of magic links an app may send per
-	// 5 minutes (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT, default 10).
+	// 5 minutes (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT, default 10; 0
+	// disables).
 	MagicLinkRateLimit int
 }
 
@@ -105,7 +106,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.MailFromName, "mail-from-name", getenv("PASSWORDLESS_MAIL_FROM_NAME"), "sender name (PASSWORDLESS_MAIL_FROM_NAME)")
 	fs.StringVar(&c.MailDir, "mail-dir", env("PASSWORDLESS_MAIL_DIR", "mail"), "directory for .eml files when no SMTP host is set (PASSWORDLESS_MAIL_DIR)")
 	fs.DurationVar(&c.MagicLinkNewAppWindow, "magic-link-new-app-window", envDuration(getenv, "PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW"), "apps younger than this may only mail their admin address (PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW)")
-	fs.IntVar(&c.MagicLinkRateLimit, "magic-link-rate-limit", envInt(getenv, "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT", 10), "magic links per app per 5 minutes (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT)")
+	fs.IntVar(&c.MagicLinkRateLimit, "magic-link-rate-limit", envInt(getenv, "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT", 10), "magic links per app per 5 minutes; 0 disables (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

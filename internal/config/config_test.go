@@ -56,6 +56,16 @@ func TestLoad(t *testing.T) {
 			wantErr: "PASSWORDLESS_PUBLIC_RATE_LIMIT",
 		},
 		{
+			name: "magic-link rate limit 0 disables",
+			env:  map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT": "0"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 0, MaxInFlight: 1000},
+		},
+		{
+			name:    "negative magic-link rate limit",
+			env:     map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT": "-1"},
+			wantErr: "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT",
+		},
+		{
 			name:    "stray argument",
 			args:    []string{"--dev", "extra"},
 			wantErr: "unexpected arguments",

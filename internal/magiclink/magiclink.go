@@ -63,8 +63,10 @@ type Config struct {
 	// self-hosted image.
 	NewAppWindow time.Duration
 	// RateLimit is the number of sends an app may request per fixed
-	// RateWindow; 0 means DefaultRateLimit, a negative value turns the
-	// limiter off.
+	// RateWindow; 0 (or less) turns the limiter off, as 0 does for the
+	// public-endpoint limiter. Callers wanting the usual limit pass
+	// DefaultRateLimit: the configuration's default is 10, and an operator
+	// who sets 0 must get no limit rather than the default.
 	RateLimit int
 	// RateWindow defaults to DefaultRateWindow.
 	RateWindow time.Duration
@@ -101,9 +103,6 @@ type Service struct {
 
 // New returns a service. now may be nil (time.Now).
 func New(st Store, minter Minter, mailer mail.Mailer, cfg Config, now func() time.Time) *Service {
-	if cfg.RateLimit == 0 {
-		cfg.RateLimit = DefaultRateLimit
-	}
 	if cfg.RateWindow <= 0 {
 		cfg.RateWindow = DefaultRateWindow
 	}
@@ -319,7 +318,7 @@ func (s *Service) release(ctx context.Context, appID, id string) {
 // checkRateLimit counts the request in the app's fixed window (api-spec.md
 // §11: 10 per 5 minutes by default).
 func (s *Service) checkRateLimit(ctx context.Context, appID string, now time.Time) error {
-	if s.cfg.RateLimit < 0 {
+	if s.cfg.RateLimit <= 0 {
 		return nil
 	}
 	start := now.Truncate(s.cfg.RateWindow)

@@ -397,7 +397,7 @@ func TestMonthlyQuota(t *testing.T) {
 			app.Features.MagicLinkMonthlyQuota = tt.quota
 
 			if tt.limit > 0 {
-				f := newFixture(magiclink.Config{RateLimit: -1})
+				f := newFixture(magiclink.Config{})
 				f.st.seed(app.ID, tt.limit-1, baseNow.Add(-29*day))
 				f.st.seed(app.ID, 50, baseNow.Add(-31*day)) // outside the 30 days
 				f.st.seed("other", 50, baseNow)             // another app
@@ -406,7 +406,7 @@ func TestMonthlyQuota(t *testing.T) {
 				}
 			}
 
-			f := newFixture(magiclink.Config{RateLimit: -1})
+			f := newFixture(magiclink.Config{})
 			f.st.seed(app.ID, tt.limit, baseNow.Add(-time.Minute))
 			p := asProblem(t, f.svc.Send(context.Background(), app, validReq()))
 			if p.Status != http.StatusTooManyRequests || p.Code != "magic_link_email_quota_exceeded" ||
@@ -453,7 +453,7 @@ func TestCheckOrder(t *testing.T) {
 
 // A send that fails after its reservation gives the slot back.
 func TestFailedSendFreesQuota(t *testing.T) {
-	f := newFixture(magiclink.Config{RateLimit: -1})
+	f := newFixture(magiclink.Config{})
 	app := oldApp()
 	app.Features.MagicLinkMonthlyQuota = 1
 	f.mailer.err = errors.New("relay down")
@@ -548,7 +548,7 @@ func TestConcurrentSendsRespectQuota(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	f := newFixture(magiclink.Config{})
+	f := newFixture(magiclink.Config{RateLimit: magiclink.DefaultRateLimit})
 	app := oldApp()
 	for i := 0; i < 10; i++ {
 		if err := f.svc.Send(context.Background(), app, validReq()); err != nil {
@@ -598,15 +598,24 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("status %d Retry-After %q", p.Status, got)
 	}
 
-	// A negative limit turns the limiter off.
-	h := newFixture(magiclink.Config{RateLimit: -1})
-	for i := 0; i < 20; i++ {
-		if err := h.svc.Send(context.Background(), app, validReq()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(h.st.counters) != 0 {
-		t.Fatal("disabled limiter counted")
+}
+
+// TestRateLimitOff: a limit of 0 (the operator's PASSWORDLESS_MAGIC_LINK_RATE_LIMIT=0),
+// like a negative one, turns the limiter off instead of falling back to the
+// default.
+func TestRateLimitOff(t *testing.T) {
+	for _, limit := range []int{0, -1} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			f := newFixture(magiclink.Config{RateLimit: limit})
+			for i := range 3 * magiclink.DefaultRateLimit {
+				if err := f.svc.Send(context.Background(), oldApp(), validReq()); err != nil {
+					t.Fatalf("send %d: %v", i+1, err)
+				}
+			}
+			if len(f.st.counters) != 0 {
+				t.Fatal("disabled limiter counted")
+			}
+		})
 	}
 }
 
@@ -799,7 +808,7 @@ func TestFailures(t *testing.T) {
 		released(t, f.st)
 	})
 	t.Run("store", func(t *testing.T) {
-		f := newFixture(magiclink.Config{})
+		f := newFixture(magiclink.Config{RateLimit: magiclink.DefaultRateLimit})
 		f.st.err = errors.New("db down")
 		if p := asProblem(t, f.svc.Send(context.Background(), oldApp(), validReq())); p.Status != 500 {
 			t.Fatalf("status = %d", p.Status)
