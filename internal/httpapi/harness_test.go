@@ -56,8 +56,9 @@ type env struct {
 	client *http.Client
 }
 
-// newEnv takes options of type func(*httpapi.Config) and
-// func(*passkey.Deps).
+// newEnv takes options of type func(*httpapi.Config),
+// func(*httpapi.Config, func() time.Time) (for parts that need the
+// environment's settable clock) and func(*passkey.Deps).
 func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
@@ -87,8 +88,11 @@ func newEnv(t *testing.T, opts ...any) *env {
 		Version:       "test",
 	}
 	for _, o := range opts {
-		if o, ok := o.(func(*httpapi.Config)); ok {
+		switch o := o.(type) {
+		case func(*httpapi.Config):
 			o(&cfg)
+		case func(*httpapi.Config, func() time.Time):
+			o(&cfg, clk.Now)
 		}
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))

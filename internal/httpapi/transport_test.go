@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +14,12 @@ import (
 	"github.com/passwordless-oss/server/internal/softauthn"
 )
 
+// TestPublicRateLimit runs the limiter on the environment's clock, which
+// stands still unless advanced: on the wall clock a minute boundary could
+// fall between the requests and reset the window.
 func TestPublicRateLimit(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config) {
-		c.PublicLimiter = ratelimit.New(3, time.Minute, nil)
+	e := newEnv(t, func(c *httpapi.Config, now func() time.Time) {
+		c.PublicLimiter = ratelimit.New(3, time.Minute, now)
 		c.ClientIPHeader = "X-Forwarded-For"
 	})
 	from := func(ip string) http.Header {
@@ -27,12 +32,22 @@ func TestPublicRateLimit(t *testing.T) {
 	}
 	r := e.do("POST", "/signin/begin", from("203.0.113.7"), clientBody(nil))
 	r.wantProblem(429, map[string]any{"errorCode": "rate_limit_exceeded"})
-	if r.header.Get("Retry-After") == "" {
-		t.Fatal("429 without Retry-After")
+	left := e.clock.Now().Truncate(time.Minute).Add(time.Minute).Sub(e.clock.Now())
+	if got, want := r.header.Get("Retry-After"), retryAfter(left); got != want {
+		t.Fatalf("Retry-After = %q, want %q", got, want)
 	}
 	// Another client is not affected, nor are backend endpoints.
 	e.do("POST", "/signin/begin", from("203.0.113.8"), clientBody(nil)).want(200)
 	e.do("GET", "/users/count", e.secret(), nil).want(200)
+	// The next window opens again.
+	e.clock.Advance(left)
+	e.do("POST", "/signin/begin", from("203.0.113.7"), clientBody(nil)).want(200)
+}
+
+// retryAfter is the Retry-After value for a wait of d: whole seconds,
+// rounded up, at least 1.
+func retryAfter(d time.Duration) string {
+	return strconv.FormatInt(max(int64(math.Ceil(d.Seconds())), 1), 10)
 }
 
 func TestAuthenticationDetails(t *testing.T) {
