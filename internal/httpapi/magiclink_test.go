@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/magiclink"
@@ -11,14 +13,14 @@ import (
 )
 
 // withMagicLinks wires magic links that send through a real SMTP client to
-// an in-process SMTP server.
-func withMagicLinks(t *testing.T, smtp *mailtest.Server) func(*httpapi.Config) {
-	return func(c *httpapi.Config) {
+// an in-process SMTP server, on the environment's clock.
+func withMagicLinks(t *testing.T, smtp *mailtest.Server, cfg magiclink.Config) func(*httpapi.Config, func() time.Time) {
+	return func(c *httpapi.Config, now func() time.Time) {
 		mailer, err := mail.NewSMTPMailer(mail.SMTPConfig{Host: smtp.Host, Port: smtp.Port, TLSPolicy: mail.TLSNone, From: "no-reply@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.MagicLinks = magiclink.New(c.Store, c.Passkeys, mailer, magiclink.Config{}, nil)
+		c.MagicLinks = magiclink.New(c.Store, c.Passkeys, mailer, cfg, now)
 	}
 }
 
@@ -26,7 +28,7 @@ var tokenInLink = regexp.MustCompile(`token=(verify_[A-Za-z0-9_-]+)`)
 
 func TestMagicLinkThroughSMTP(t *testing.T) {
 	smtp := mailtest.NewServer(t)
-	e := newEnv(t, withMagicLinks(t, smtp))
+	e := newEnv(t, withMagicLinks(t, smtp, magiclink.Config{}))
 	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":100,"eventLoggingIsEnabled":true}`).want(204)
 	e.do("POST", "/magic-links/send", e.secret(), map[string]any{
 		"emailAddress": "admin@example.com", "urlTemplate": "https://example.com/login?token=$TOKEN", "userId": "u-magic", "timeToLive": 600,
@@ -69,4 +71,150 @@ func TestMagicLinkThroughSMTP(t *testing.T) {
 	e.do("POST", "/apps/features", e.secret(), `{"enableMagicLinks":false}`).want(204)
 	e.do("POST", "/magic-links/send", e.secret(), map[string]any{"emailAddress": "a@example.com", "urlTemplate": "https://example.com/?t=$TOKEN", "userId": "u"}).
 		wantProblem(403, map[string]any{"title": "You must enable Magic Links in settings in order to use this feature."})
+}
+
+// sendLink asks for a magic link to address.
+func (e *env) sendLink(address string) *response {
+	e.t.Helper()
+	return e.do("POST", "/magic-links/send", e.secret(), map[string]any{
+		"emailAddress": address, "urlTemplate": "https://example.com/login?token=$TOKEN", "userId": "u-magic",
+	})
+}
+
+const day = 24 * time.Hour
+
+// TestMagicLinkQuotaOverHTTP: the monthly quota on the SQLite store,
+// scaled down by the app's age (api-spec.md §9), answered as a 429
+// problem; the records leave the sliding 30-day window.
+func TestMagicLinkQuotaOverHTTP(t *testing.T) {
+	tests := []struct {
+		name  string
+		age   time.Duration // of the app when sending
+		quota int
+		sends int // accepted before the 429
+	}{
+		{"under a day: a fifth", 23 * time.Hour, 10, 2},
+		{"under 3 days: half", day, 10, 5},
+		{"under 30 days: three quarters", 3 * day, 10, 7},
+		{"30 days and older: all", 30 * day, 10, 10},
+		{"rounded down", 0, 4, 0},
+		{"quota 0 blocks every send", 90 * day, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			smtp := mailtest.NewServer(t)
+			e := newEnv(t, withMagicLinks(t, smtp, magiclink.Config{}))
+			e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), fmt.Sprintf(`{"magicLinkEmailMonthlyQuota":%d}`, tt.quota)).want(204)
+			e.clock.Advance(tt.age)
+			for i := range tt.sends {
+				if r := e.sendLink("someone@example.com"); r.status != 204 {
+					t.Fatalf("send %d: %d %s", i+1, r.status, r.body)
+				}
+			}
+			e.sendLink("someone@example.com").wantProblem(429, map[string]any{
+				"errorCode": "magic_link_email_quota_exceeded",
+				"title":     "You have reached your monthly quota for magic link emails. Please try again later.",
+			})
+			if n := len(smtp.Messages()); n != tt.sends {
+				t.Fatalf("%d e-mails sent, want %d", n, tt.sends)
+			}
+			if tt.sends == 0 {
+				return
+			}
+			// Once the sends are more than 30 days old they no longer
+			// count (and the app is old enough for its whole quota).
+			e.clock.Advance(30*day + time.Second)
+			e.sendLink("someone@example.com").want(204)
+		})
+	}
+}
+
+// TestMagicLinkNewAppWindowOverHTTP: while the app is younger than the
+// window, only its admin address (in any letter case, with or without a
+// display name) receives magic links.
+func TestMagicLinkNewAppWindowOverHTTP(t *testing.T) {
+	smtp := mailtest.NewServer(t)
+	e := newEnv(t, withMagicLinks(t, smtp, magiclink.Config{NewAppWindow: 24 * time.Hour}))
+	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":100}`).want(204)
+	const refused = 403
+	steps := []struct {
+		age    time.Duration // of the app, growing from step to step
+		to     string
+		status int
+	}{
+		{0, "someone@example.com", refused},
+		{0, "admin@example.com", 204},
+		{0, "ADMIN@Example.COM", 204},
+		{time.Hour, "Site Admin <admin@example.com>", 204},
+		{24*time.Hour - time.Second, "someone@example.com", refused},
+		{24 * time.Hour, "someone@example.com", 204},
+	}
+	age, sent := time.Duration(0), 0
+	for _, st := range steps {
+		e.clock.Advance(st.age - age)
+		age = st.age
+		r := e.sendLink(st.to)
+		if st.status == refused {
+			r.wantProblem(403, map[string]any{
+				"errorCode": "magic_link_email_admin_address_only",
+				"title":     "Because your application has been created less than 24 hours ago, you can only request magic links to the admin email address.",
+			})
+			continue
+		}
+		if r.status != st.status {
+			t.Fatalf("age %v, to %q: %d %s, want %d", st.age, st.to, r.status, r.body, st.status)
+		}
+		sent++
+	}
+	if n := len(smtp.Messages()); n != sent {
+		t.Fatalf("%d e-mails sent, want %d", n, sent)
+	}
+}
+
+// TestMagicLinkRateLimitOverHTTP: the per-app window on the SQLite store
+// answers 429 rate_limit_exceeded with the seconds left in the window, and
+// a limit of 0 turns it off. The environment's clock stands still, so no
+// window boundary falls between the sends.
+func TestMagicLinkRateLimitOverHTTP(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int
+		sends int // accepted before the 429; -1: never refused
+	}{
+		{"limit 2", 2, 2},
+		{"default", magiclink.DefaultRateLimit, magiclink.DefaultRateLimit},
+		{"0 turns it off", 0, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			smtp := mailtest.NewServer(t)
+			e := newEnv(t, withMagicLinks(t, smtp, magiclink.Config{RateLimit: tt.limit}))
+			e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":1000}`).want(204)
+			if tt.sends < 0 {
+				for i := range 3 * magiclink.DefaultRateLimit {
+					if r := e.sendLink("someone@example.com"); r.status != 204 {
+						t.Fatalf("send %d: %d %s", i+1, r.status, r.body)
+					}
+				}
+				return
+			}
+			for i := range tt.sends {
+				if r := e.sendLink("someone@example.com"); r.status != 204 {
+					t.Fatalf("send %d: %d %s", i+1, r.status, r.body)
+				}
+			}
+			r := e.sendLink("someone@example.com")
+			r.wantProblem(429, map[string]any{"errorCode": "rate_limit_exceeded", "title": "Too many magic links were requested. Try again later."})
+			now := e.clock.Now()
+			left := now.Truncate(magiclink.DefaultRateWindow).Add(magiclink.DefaultRateWindow).Sub(now)
+			if got, want := r.header.Get("Retry-After"), retryAfter(left); got != want {
+				t.Fatalf("Retry-After = %q, want %q", got, want)
+			}
+			if n := len(smtp.Messages()); n != tt.sends {
+				t.Fatalf("%d e-mails sent, want %d", n, tt.sends)
+			}
+			e.clock.Advance(left)
+			e.sendLink("someone@example.com").want(204)
+		})
+	}
 }
