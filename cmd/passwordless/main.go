@@ -317,9 +317,16 @@ func startMDS(ctx context.Context, cfg config.Config, log *slog.Logger) (func() 
 // .eml files so development setups can read their magic links.
 func newMailer(cfg config.Config, log *slog.Logger) (mail.Mailer, error) {
 	if cfg.SMTPHost != "" {
+		var roots *x509.CertPool // nil: the system's
+		if cfg.SMTPCAFile != "" {
+			var err error
+			if roots, err = mail.LoadCertPool(cfg.SMTPCAFile); err != nil {
+				return nil, fmt.Errorf("PASSWORDLESS_SMTP_CA_FILE: %w", err)
+			}
+		}
 		return mail.NewSMTPMailer(mail.SMTPConfig{
 			Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
-			TLSPolicy: cfg.SMTPTLS, From: cfg.MailFrom, FromName: cfg.MailFromName,
+			TLSPolicy: cfg.SMTPTLS, RootCAs: roots, From: cfg.MailFrom, FromName: cfg.MailFromName,
 		})
 	}
 	d, err := mail.NewDirMailer(cfg.MailDir)

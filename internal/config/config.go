@@ -58,6 +58,10 @@ type Config struct {
 	SMTPUsername string // PASSWORDLESS_SMTP_USERNAME
 	SMTPPassword string // PASSWORDLESS_SMTP_PASSWORD
 	SMTPTLS      string // PASSWORDLESS_SMTP_TLS: mandatory, opportunistic (default), none
+	// SMTPCAFile is a PEM bundle of certificates trusted for the SMTP
+	// server's STARTTLS certificate in addition to the system roots
+	// (PASSWORDLESS_SMTP_CA_FILE), for relays with a private CA.
+	SMTPCAFile   string
 	MailFrom     string // PASSWORDLESS_MAIL_FROM
 	MailFromName string // PASSWORDLESS_MAIL_FROM_NAME
 	MailDir      string // PASSWORDLESS_MAIL_DIR (default "mail")
@@ -102,6 +106,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.SMTPUsername, "smtp-username", getenv("PASSWORDLESS_SMTP_USERNAME"), "SMTP user (PASSWORDLESS_SMTP_USERNAME)")
 	fs.StringVar(&c.SMTPPassword, "smtp-password", getenv("PASSWORDLESS_SMTP_PASSWORD"), "SMTP password (PASSWORDLESS_SMTP_PASSWORD)")
 	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("PASSWORDLESS_SMTP_TLS", "opportunistic"), "SMTP TLS policy: mandatory, opportunistic or none (PASSWORDLESS_SMTP_TLS)")
+	fs.StringVar(&c.SMTPCAFile, "smtp-ca-file", getenv("PASSWORDLESS_SMTP_CA_FILE"), "PEM certificates trusted for the SMTP server in addition to the system roots (PASSWORDLESS_SMTP_CA_FILE)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("PASSWORDLESS_MAIL_FROM", "no-reply@localhost"), "sender address (PASSWORDLESS_MAIL_FROM)")
 	fs.StringVar(&c.MailFromName, "mail-from-name", getenv("PASSWORDLESS_MAIL_FROM_NAME"), "sender name (PASSWORDLESS_MAIL_FROM_NAME)")
 	fs.StringVar(&c.MailDir, "mail-dir", env("PASSWORDLESS_MAIL_DIR", "mail"), "directory for .eml files when no SMTP host is set (PASSWORDLESS_MAIL_DIR)")
@@ -186,6 +191,12 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("PASSWORDLESS_SMTP_TLS %q is not one of mandatory, opportunistic, none", c.SMTPTLS))
 	}
+	if c.SMTPCAFile != "" && c.SMTPHost == "" {
+		errs = append(errs, errors.New("PASSWORDLESS_SMTP_CA_FILE is set but PASSWORDLESS_SMTP_HOST is not"))
+	}
+	if c.SMTPCAFile != "" && strings.EqualFold(c.SMTPTLS, "none") {
+		errs = append(errs, errors.New("PASSWORDLESS_SMTP_CA_FILE is set but PASSWORDLESS_SMTP_TLS is none, so no certificate is checked"))
+	}
 	if c.MagicLinkNewAppWindow < 0 {
 		errs = append(errs, errors.New("PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW must be a duration such as 24h"))
 	}
@@ -226,6 +237,7 @@ func (c Config) Redacted() []any {
 		"client_ip_header", c.ClientIPHeader,
 		"smtp_host", c.SMTPHost,
 		"smtp_password", redact(c.SMTPPassword, false),
+		"smtp_ca_file", c.SMTPCAFile,
 		"mail_dir", c.MailDir,
 	}
 }

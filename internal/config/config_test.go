@@ -66,6 +66,21 @@ func TestLoad(t *testing.T) {
 			wantErr: "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT",
 		},
 		{
+			name: "SMTP CA file",
+			env:  map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_SMTP_HOST": "relay.internal", "PASSWORDLESS_SMTP_TLS": "mandatory", "PASSWORDLESS_SMTP_CA_FILE": "/etc/relay-ca.pem"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPHost: "relay.internal", SMTPPort: 587, SMTPTLS: "mandatory", SMTPCAFile: "/etc/relay-ca.pem", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000},
+		},
+		{
+			name:    "SMTP CA file without SMTP host",
+			args:    []string{"--dev", "--smtp-ca-file", "/etc/relay-ca.pem"},
+			wantErr: "PASSWORDLESS_SMTP_CA_FILE is set but PASSWORDLESS_SMTP_HOST is not",
+		},
+		{
+			name:    "SMTP CA file without TLS",
+			args:    []string{"--dev", "--smtp-host", "relay.internal", "--smtp-tls", "none", "--smtp-ca-file", "/etc/relay-ca.pem"},
+			wantErr: "PASSWORDLESS_SMTP_TLS is none",
+		},
+		{
 			name:    "stray argument",
 			args:    []string{"--dev", "extra"},
 			wantErr: "unexpected arguments",

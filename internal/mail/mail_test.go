@@ -2,6 +2,9 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -149,6 +152,104 @@ func TestSMTPMailerErrors(t *testing.T) {
 	ccancel()
 	if err := m.Send(cctx, sample); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled send: err = %v", err)
+	}
+}
+
+// TestSMTPMailerSTARTTLSAndAuth delivers to a server that offers STARTTLS
+// with a certificate no system root knows, and AUTH PLAIN only once the
+// connection is encrypted.
+func TestSMTPMailerSTARTTLSAndAuth(t *testing.T) {
+	cert, certPEM := mailtest.Certificate(t)
+	srv := mailtest.NewServer(t,
+		mailtest.WithSTARTTLS(&tls.Config{Certificates: []tls.Certificate{cert}}),
+		mailtest.WithAuth("relay-user", "relay-pass"))
+	trusted := x509.NewCertPool()
+	trusted.AppendCertsFromPEM(certPEM)
+
+	tests := []struct {
+		name     string
+		policy   string
+		roots    *x509.CertPool
+		password string
+		ok       bool
+	}{
+		{"mandatory, trusted certificate", mail.TLSMandatory, trusted, "relay-pass", true},
+		{"opportunistic upgrades", mail.TLSOpportunistic, trusted, "relay-pass", true},
+		{"unknown certificate", mail.TLSMandatory, nil, "relay-pass", false},
+		{"wrong password", mail.TLSMandatory, trusted, "wrong", false},
+		{"no TLS: AUTH not offered, mail refused", mail.TLSNone, trusted, "relay-pass", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(srv.Messages())
+			m := newSMTP(t, srv, func(c *mail.SMTPConfig) {
+				c.TLSPolicy, c.RootCAs, c.Username, c.Password = tt.policy, tt.roots, "relay-user", tt.password
+			})
+			err := m.Send(context.Background(), sample)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want success %v", err, tt.ok)
+			}
+			if err != nil && strings.Contains(err.Error(), tt.password) {
+				t.Errorf("the error quotes the password: %v", err)
+			}
+			msgs := srv.Messages()[before:]
+			if !tt.ok {
+				if len(msgs) != 0 {
+					t.Fatalf("%d messages accepted", len(msgs))
+				}
+				return
+			}
+			if len(msgs) != 1 || !msgs[0].TLS || msgs[0].AuthUser != "relay-user" {
+				t.Fatalf("received %+v, want one message over TLS from relay-user", msgs)
+			}
+		})
+	}
+}
+
+func TestLoadCertPool(t *testing.T) {
+	_, certPEM := mailtest.Certificate(t)
+	_, otherPEM := mailtest.Certificate(t)
+	keyPEM := []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+	tests := []struct {
+		name    string
+		content []byte // nil: no file
+		wantErr string
+	}{
+		{"one certificate", certPEM, ""},
+		{"a bundle with comments", append(append([]byte("# relay CA\n"), otherPEM...), certPEM...), ""},
+		{"missing file", nil, "no such file"},
+		{"empty file", []byte{}, "no PEM certificate"},
+		{"not PEM", []byte("hello"), "no PEM certificate"},
+		{"a private key", keyPEM, `"PRIVATE KEY"`},
+		{"truncated last certificate", append(append([]byte{}, otherPEM...), certPEM[:len(certPEM)/2]...), "not a PEM block"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ca.pem")
+			if tt.content != nil {
+				if err := os.WriteFile(path, tt.content, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pool, err := mail.LoadCertPool(path)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, _ := pem.Decode(certPEM)
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cert.Verify(x509.VerifyOptions{Roots: pool}); err != nil {
+				t.Fatalf("the loaded pool does not trust the certificate: %v", err)
+			}
+		})
 	}
 }
 

@@ -1,11 +1,16 @@
 package mail
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	netmail "net/mail"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +48,9 @@ type SMTPConfig struct {
 	Password string
 	// TLSPolicy is "mandatory", "opportunistic" (default) or "none".
 	TLSPolicy string
+	// RootCAs verifies the server's STARTTLS certificate; nil means the
+	// system's roots. LoadCertPool adds a private relay's CA to them.
+	RootCAs *x509.CertPool
 	// From and FromName are the sender used when a Message leaves them
 	// empty.
 	From     string
@@ -92,6 +100,47 @@ func NewSMTPMailer(cfg SMTPConfig) (*SMTPMailer, error) {
 	return &SMTPMailer{cfg: cfg, policy: policy}, nil
 }
 
+// LoadCertPool returns the system's roots plus the certificates of the PEM
+// file at path. The file must hold at least one certificate and nothing
+// else, so that a wrong file (a key, a chain in another format) is noticed
+// at start rather than at the first delivery.
+func LoadCertPool(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool() // no system roots on this platform
+	}
+	certs, rest := 0, data
+	for {
+		block, r := pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		rest = r
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("mail: %s: PEM block %d is a %q, not a CERTIFICATE", path, certs+1, block.Type)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("mail: %s: certificate %d: %w", path, certs+1, err)
+		}
+		pool.AddCert(cert)
+		certs++
+	}
+	if certs == 0 {
+		return nil, fmt.Errorf("mail: %s holds no PEM certificate", path)
+	}
+	// A truncated last certificate does not decode; say so rather than
+	// trust one certificate less than the operator meant.
+	if len(bytes.TrimSpace(rest)) > 0 {
+		return nil, fmt.Errorf("mail: %s: the text after certificate %d is not a PEM block", path, certs)
+	}
+	return pool, nil
+}
+
 // Send delivers m. It returns when the server accepted the message, the
 // delivery failed, the timeout passed or ctx ended, whichever is first.
 func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
@@ -139,6 +188,7 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	opts := []gomail.Option{
 		gomail.WithPort(s.cfg.Port),
 		gomail.WithTLSPolicy(s.policy),
+		gomail.WithTLSConfig(&tls.Config{ServerName: s.cfg.Host, RootCAs: s.cfg.RootCAs, MinVersion: tls.VersionTLS12}),
 		gomail.WithTimeout(s.cfg.Timeout),
 		gomail.WithDialContextFunc(dial),
 	}

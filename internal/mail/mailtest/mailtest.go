@@ -1,9 +1,11 @@
-// Package mailtest provides an in-process SMTP server and a MIME reader for
+// Package mailtest provides an in-process SMTP server (optionally with
+// STARTTLS and AUTH), a test certificate authority and a MIME reader for
 // tests of code that sends e-mail.
 package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	smtp "github.com/emersion/go-smtp"
 )
 
@@ -25,22 +28,45 @@ type Received struct {
 	From string
 	To   []string
 	Data []byte
+	// TLS reports whether the connection was encrypted (STARTTLS) when
+	// the message was sent.
+	TLS bool
+	// AuthUser is the user name the client authenticated with; empty
+	// without AUTH.
+	AuthUser string
 }
 
-// Server is an SMTP server on 127.0.0.1 without TLS or AUTH that keeps
-// every message it accepts.
+// Server is an SMTP server on 127.0.0.1 that keeps every message it
+// accepts. By default it offers neither STARTTLS nor AUTH; see Option.
 type Server struct {
 	Host string
 	Port int
 
-	srv  *smtp.Server
-	mu   sync.Mutex
-	msgs []Received
-	hook func() error
+	srv      *smtp.Server
+	username string
+	password string
+	mu       sync.Mutex
+	msgs     []Received
+	hook     func() error
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithSTARTTLS offers STARTTLS with the given configuration.
+func WithSTARTTLS(cfg *tls.Config) Option {
+	return func(s *Server) { s.srv.TLSConfig = cfg }
+}
+
+// WithAuth offers AUTH PLAIN, only over TLS as real submission servers do,
+// accepts only username and password, and refuses mail from clients that
+// did not authenticate.
+func WithAuth(username, password string) Option {
+	return func(s *Server) { s.username, s.password = username, password }
 }
 
 // NewServer starts a server on a free port and stops it when the test ends.
-func NewServer(t testing.TB) *Server {
+func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,9 +75,12 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{}
 	addr := l.Addr().(*net.TCPAddr)
 	s.Host, s.Port = addr.IP.String(), addr.Port
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{s: s}, nil
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{s: s, conn: c}, nil
 	}))
+	for _, o := range opts {
+		o(s)
+	}
 	s.srv.Domain = "localhost"
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
@@ -87,6 +116,8 @@ func (s *Server) Messages() []Received {
 
 type session struct {
 	s    *Server
+	conn *smtp.Conn
+	user string // authenticated user name
 	from string
 	to   []string
 }
@@ -94,7 +125,34 @@ type session struct {
 func (x *session) Reset()        { x.from, x.to = "", nil }
 func (x *session) Logout() error { return nil }
 
+// AuthMechanisms offers PLAIN when the server has credentials; go-smtp
+// advertises it only on an encrypted connection.
+func (x *session) AuthMechanisms() []string {
+	if x.s.username == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (x *session) Auth(mech string) (sasl.Server, error) {
+	if x.s.username == "" || mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if (identity != "" && identity != username) || username != x.s.username || password != x.s.password {
+			return smtp.ErrAuthFailed
+		}
+		x.user = username
+		return nil
+	}), nil
+}
+
+var errAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	if x.s.username != "" && x.user == "" {
+		return errAuthRequired
+	}
 	x.from = from
 	return nil
 }
@@ -117,8 +175,9 @@ func (x *session) Data(r io.Reader) error {
 			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 0, 0}, Message: err.Error()}
 		}
 	}
+	_, encrypted := x.conn.TLSConnectionState()
 	x.s.mu.Lock()
-	x.s.msgs = append(x.s.msgs, Received{From: x.from, To: append([]string(nil), x.to...), Data: data})
+	x.s.msgs = append(x.s.msgs, Received{From: x.from, To: append([]string(nil), x.to...), Data: data, TLS: encrypted, AuthUser: x.user})
 	x.s.mu.Unlock()
 	return nil
 }
