@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { rememberFrom } from './secrets.js';
 
 const require = createRequire(import.meta.url);
 
@@ -106,6 +107,7 @@ export async function launchBrowser(pageUrl) {
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleLines = [];
     page.on('console', (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+    watchTraffic(page);
     await page.goto(pageUrl);
     const ready = await page.evaluate(
       () => window.isSecureContext && typeof window.Passwordless?.Client === 'function',
@@ -121,6 +123,21 @@ export async function launchBrowser(pageUrl) {
     fs.rmSync(userDataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * Remembers the keys and tokens in what the page sends and receives (API
+ * calls, console pages, setup and invitation links), for the server log
+ * check (secrets.js).
+ */
+function watchTraffic(page) {
+  page.on('request', (req) => rememberFrom(`${req.url()}\n${req.postData() ?? ''}`));
+  page.on('response', (res) => {
+    const type = res.headers()['content-type'] ?? '';
+    if (!/json|html/.test(type)) return;
+    // The body is gone for redirects and closed pages; nothing to see then.
+    res.text().then(rememberFrom, () => {});
+  });
 }
 
 class Browser {

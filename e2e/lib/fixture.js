@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ApiException, PasswordlessClient, RegisterOptions } from '@passwordlessdev/passwordless-nodejs';
 import { startServer, createApp, dumpLogOnFailure, randomHex, rawRequest } from './server.js';
 import { startPageServer, launchBrowser } from './browser.js';
+import { rememberFrom } from './secrets.js';
 
 /**
  * Registers before/after hooks and returns the (then filled) context:
@@ -26,7 +27,7 @@ export function useSuite({ browser = false, pages = browser, env = {}, app = {} 
   before(async () => {
     ctx.server = await startServer({ env });
     ctx.app = await createApp(ctx.server, undefined, app);
-    ctx.sdk = new PasswordlessClient(ctx.app.apiSecret1, { baseUrl: ctx.server.baseUrl });
+    ctx.sdk = watchSdk(new PasswordlessClient(ctx.app.apiSecret1, { baseUrl: ctx.server.baseUrl }));
     if (pages || browser) ctx.pages = await startPageServer();
     if (browser) ctx.browser = await launchBrowser(ctx.pages.url);
   });
@@ -50,7 +51,7 @@ export function forApp(ctx, app) {
     pages: ctx.pages,
     browser: ctx.browser,
     app,
-    sdk: new PasswordlessClient(app.apiSecret1, { baseUrl: ctx.server.baseUrl }),
+    sdk: watchSdk(new PasswordlessClient(app.apiSecret1, { baseUrl: ctx.server.baseUrl })),
     clientConfig(overrides = {}) {
       return { apiUrl: ctx.server.baseUrl, apiKey: app.apiKey1, ...overrides };
     },
@@ -71,6 +72,31 @@ export function privateApi(ctx, method, pathname, body) {
     },
     body,
   });
+}
+
+/**
+ * Remembers the tokens the Node SDK sends and receives, for the server log
+ * check (secrets.js). Returns the SDK.
+ */
+function watchSdk(sdk) {
+  // The SDK keeps its axios instance in a private field; this is test-only.
+  const client = sdk._httpClient;
+  client.interceptors.request.use((config) => {
+    rememberFrom(`${config.url ?? ''}\n${JSON.stringify(config.data ?? '')}`);
+    return config;
+  });
+  const seeResponse = (res) => rememberFrom(JSON.stringify(res?.data ?? ''));
+  client.interceptors.response.use(
+    (res) => {
+      seeResponse(res);
+      return res;
+    },
+    (err) => {
+      seeResponse(err?.response);
+      return Promise.reject(err);
+    },
+  );
+  return sdk;
 }
 
 /**

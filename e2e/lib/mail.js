@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { rememberFrom } from './secrets.js';
 
 /** The .eml files in `dir`, oldest name first. */
 export function emlFiles(dir) {
@@ -63,9 +64,16 @@ function decodeBody(body, encoding = '') {
 
 /**
  * The decoded text parts of a message (a single part, or the parts of a
- * multipart/* message one level deep): [{contentType, text}].
+ * multipart/* message one level deep): [{contentType, text}]. The links in
+ * them are remembered for the server log check (secrets.js).
  */
 export function textParts(raw) {
+  const parts = splitParts(raw);
+  for (const { text } of parts) rememberFrom(text);
+  return parts;
+}
+
+function splitParts(raw) {
   const { headers, body } = parseMessage(raw);
   const contentType = headers['content-type'] ?? 'text/plain';
   const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];

@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { emlFiles, textParts } from './mail.js';
+import { remember, rememberFrom, rememberKey, scanLog } from './secrets.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -68,16 +70,35 @@ function readLog(file) {
   }
 }
 
+/** Remembers the magic links (and so their tokens) in the .eml files of `dir`. */
+function rememberMail(dir) {
+  for (const file of emlFiles(dir)) {
+    for (const { text } of textParts(fs.readFileSync(file, 'utf8'))) rememberFrom(text);
+  }
+}
+
+/** Fails if the server's output holds a secret (see secrets.js). */
+function checkLog(log, logFile) {
+  const findings = scanLog(log);
+  if (findings.length > 0) {
+    throw new Error(`the server log ${logFile} contains secrets:\n  ${findings.join('\n  ')}`);
+  }
+}
+
 /**
  * Builds (if needed) and starts the server on a free loopback port with a fresh
- * database. `env` adds (or overrides) PASSWORDLESS_* variables for this server
- * only. Returns {baseUrl, managementKey, logFile, logTail(), stop()}.
+ * database, logging at debug level so that the log check at stop() sees every
+ * request line. `env` adds (or overrides) PASSWORDLESS_* variables for this
+ * server only. Returns {baseUrl, managementKey, logFile, logTail(), stop()};
+ * stop() fails if the server's output contains a secret the tests saw or
+ * anything shaped like a key or token (the files are then kept).
  */
 export async function startServer({ env: extraEnv = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwl-e2e-server-'));
   const bin = await buildBinary(dir);
   const port = await freePort();
   const managementKey = randomHex(16);
+  remember('management key', managementKey);
   const logFile = path.join(dir, 'server.log');
   const logFd = fs.openSync(logFile, 'a');
 
@@ -88,8 +109,10 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     PASSWORDLESS_ADDR: `127.0.0.1:${port}`,
     PASSWORDLESS_DATABASE: path.join(dir, 'passwordless.db'),
     PASSWORDLESS_MANAGEMENT_KEY: managementKey,
+    PASSWORDLESS_LOG_LEVEL: 'debug',
     ...extraEnv,
   });
+  const mailDir = path.resolve(dir, env.PASSWORDLESS_MAIL_DIR ?? 'mail');
 
   const child = spawn(bin, ['serve'], { cwd: dir, env, stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
@@ -102,7 +125,9 @@ export async function startServer({ env: extraEnv = {} } = {}) {
   let finalLog = null;
   const logTail = (n) => tail(finalLog ?? readLog(logFile), n);
   let stopped = false;
-  const stop = async ({ keepFiles = false } = {}) => {
+  // `check: false` skips the log check, for a server that failed to start
+  // (its own error matters more).
+  const stop = async ({ keepFiles = false, check = true } = {}) => {
     if (stopped) return;
     stopped = true;
     if (!exited) {
@@ -113,14 +138,24 @@ export async function startServer({ env: extraEnv = {} } = {}) {
       clearTimeout(timer);
     }
     finalLog = readLog(logFile);
-    if (!keepFiles) fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      if (check) {
+        rememberMail(mailDir);
+        checkLog(finalLog, logFile);
+      }
+    } catch (err) {
+      keepFiles = true;
+      throw err;
+    } finally {
+      if (!keepFiles) fs.rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   const deadline = Date.now() + 15000;
   for (;;) {
     if (exited) {
       const log = logTail();
-      await stop({ keepFiles: true });
+      await stop({ keepFiles: true, check: false });
       throw new Error(
         `server exited before becoming healthy (code ${exited.code}, signal ${exited.signal}); log ${logFile}, tail:\n${log}`,
       );
@@ -133,7 +168,7 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     }
     if (Date.now() > deadline) {
       const log = logTail();
-      await stop({ keepFiles: true });
+      await stop({ keepFiles: true, check: false });
       throw new Error(`server did not answer GET /health/http with 200 within 15 s; log ${logFile}, tail:\n${log}`);
     }
     await sleep(100);
@@ -159,7 +194,10 @@ export async function createApp(server, appId = `e2e${randomHex(6)}`, body = {})
   if (res.status !== 200) {
     throw new Error(`creating app ${appId}: HTTP ${res.status} ${text}`);
   }
-  return { appId, ...JSON.parse(text) };
+  const app = { appId, ...JSON.parse(text) };
+  for (const k of ['apiKey1', 'apiKey2']) rememberKey('public ApiKey', app[k]);
+  for (const k of ['apiSecret1', 'apiSecret2']) rememberKey('API secret', app[k]);
+  return app;
 }
 
 /** Calls a management endpoint with the ManagementKey header. */
@@ -173,6 +211,7 @@ export async function management(server, method, pathname, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
+  rememberFrom(text);
   let json;
   try {
     json = text ? JSON.parse(text) : undefined;
@@ -189,6 +228,8 @@ export async function management(server, method, pathname, body) {
 export async function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
   const http = await import('node:http');
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  rememberFrom(payload);
+  rememberFrom(Object.values(headers).join('\n'));
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -204,6 +245,7 @@ export async function rawRequest(url, { method = 'GET', headers = {}, body } = {
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          rememberFrom(text);
           let json;
           try {
             json = text ? JSON.parse(text) : undefined;
