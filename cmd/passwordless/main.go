@@ -110,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sealer := token.NewSealer(st, nil)
 	appSvc := apps.New(st, sealer, nil)
 	if cfg.Dev {
-		if err := seedDev(ctx, appSvc, stdout); err != nil {
+		if err := seedDev(ctx, appSvc, cfg.ManagementKey, stdout); err != nil {
 			return err
 		}
 	}
@@ -338,9 +338,13 @@ func newMailer(cfg config.Config, log *slog.Logger) (mail.Mailer, error) {
 	return d, nil
 }
 
-func seedDev(ctx context.Context, a *apps.Service, stdout io.Writer) error {
+func seedDev(ctx context.Context, a *apps.Service, managementKey string, stdout io.Writer) error {
 	if _, err := a.SeedDevApp(ctx); err != nil {
 		return err
+	}
+	shownKey := config.DevManagementKey
+	if managementKey != config.DevManagementKey {
+		shownKey = "the value of PASSWORDLESS_MANAGEMENT_KEY" // never print a key of the operator's
 	}
 	fmt.Fprintf(stdout, `
   Development mode: do not use in production.
@@ -348,7 +352,7 @@ func seedDev(ctx context.Context, a *apps.Service, stdout io.Writer) error {
   App "%s":  ApiKey: %s
              ApiSecret: %s
 
-`, config.DevManagementKey, apps.DevAppID, apps.DevPublicKey, apps.DevSecret)
+`, shownKey, apps.DevAppID, apps.DevPublicKey, apps.DevSecret)
 	return nil
 }
 
