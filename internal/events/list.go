@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -58,7 +59,7 @@ func List(ctx context.Context, st store.Store, app store.App, pageNumber, pageSi
 	if len(errs) > 0 {
 		return Page{}, problem.Validation(errs)
 	}
-	rows, total, err := st.ListEvents(ctx, app.ID, (pageNumber-1)*pageSize, pageSize)
+	rows, total, err := st.ListEvents(ctx, app.ID, pageOffset(pageNumber, pageSize), pageSize)
 	if err != nil {
 		return Page{}, problem.Internal(fmt.Errorf("list events: %w", err))
 	}
@@ -76,6 +77,16 @@ func List(ctx context.Context, st store.Store, app store.App, pageNumber, pageSi
 		})
 	}
 	return page, nil
+}
+
+// pageOffset is the number of events before the page. A product too large
+// for an int saturates: no app has that many events, so the page is
+// empty instead of wrapping around to an earlier page.
+func pageOffset(pageNumber, pageSize int) int {
+	if pageNumber-1 > math.MaxInt/pageSize {
+		return math.MaxInt
+	}
+	return (pageNumber - 1) * pageSize
 }
 
 // Flush stores the buffered events of a finished request if the app has

@@ -102,6 +102,13 @@ func newEnv(t *testing.T, opts ...any) *env {
 	return e
 }
 
+// in returns the env reporting to t, for use inside a subtest.
+func (e *env) in(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
 func (e *env) createApp(id string) (string, apps.CreateResponse) {
 	e.t.Helper()
 	var res apps.CreateResponse

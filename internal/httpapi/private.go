@@ -161,14 +161,14 @@ func (c *call) listEvents() error {
 	if err != nil {
 		return err
 	}
-	page, err := strconv.Atoi(pageText)
+	page, err := queryInt32("pageNumber", pageText)
 	if err != nil {
-		return problem.Field("pageNumber", "The value '"+pageText+"' is not a valid number.")
+		return err
 	}
 	size := events.DefaultPageSize
 	if v, ok := query(c.r, "numberOfResults"); ok {
-		if size, err = strconv.Atoi(v); err != nil {
-			return problem.Field("numberOfResults", "The value '"+v+"' is not a valid number.")
+		if size, err = queryInt32("numberOfResults", v); err != nil {
+			return err
 		}
 	}
 	res, err := events.List(c.r.Context(), c.store, c.p.App, page, size)
@@ -176,6 +176,16 @@ func (c *call) listEvents() error {
 		return err
 	}
 	return c.json(http.StatusOK, res)
+}
+
+// queryInt32 parses a numeric query parameter the way the original binds
+// it, as a 32-bit int: anything else, larger values included, is a 400.
+func queryInt32(name, text string) (int, error) {
+	n, err := strconv.ParseInt(text, 10, 32)
+	if err != nil {
+		return 0, problem.Field(name, "The value '"+text+"' is not a valid 32-bit whole number.")
+	}
+	return int(n), nil
 }
 
 func (c *call) setSelfFeatures() error {

@@ -395,6 +395,49 @@ func TestEvents(t *testing.T) {
 	e.do("GET", "/events?pageNumber=1&numberOfResults=1001", e.secret(), nil).wantProblem(400, nil)
 }
 
+// TestEventsPageBounds: the paging parameters are 32-bit numbers, as the
+// original binds them, and no page number wraps around to an earlier page.
+func TestEventsPageBounds(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"eventLoggingIsEnabled":true,"eventLoggingRetentionPeriod":7}`).want(204)
+	e.do("GET", "/users/count", http.Header{"ApiSecret": {e.appID + ":secret:invalid-secret-key"}}, nil).want(401) // one event
+	tests := []struct {
+		query      string
+		status     int
+		badField   string // the validation error's member, for a 400
+		wantEvents int
+	}{
+		{query: "pageNumber=1", status: 200, wantEvents: 1},
+		{query: "pageNumber=2147483647&numberOfResults=1000", status: 200, wantEvents: 0},
+		{query: "pageNumber=2147483648", status: 400, badField: "pageNumber"},
+		{query: "pageNumber=-2147483649", status: 400, badField: "pageNumber"},
+		// (2^62+1 - 1) * 100 is 0 in 64-bit arithmetic: it used to answer page 1.
+		{query: "pageNumber=4611686018427387905", status: 400, badField: "pageNumber"},
+		{query: "pageNumber=9223372036854775807&numberOfResults=1000", status: 400, badField: "pageNumber"},
+		{query: "pageNumber=1&numberOfResults=2147483648", status: 400, badField: "numberOfResults"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			r := e.in(t).do("GET", "/events?"+tt.query, e.secret(), nil)
+			if tt.status == 400 {
+				doc := r.wantProblem(400, map[string]any{"title": "One or more validation errors occurred."})
+				if errs, _ := doc["errors"].(map[string]any); errs[tt.badField] == nil {
+					t.Fatalf("errors = %v, want a message for %s", doc["errors"], tt.badField)
+				}
+				return
+			}
+			var page struct {
+				Events          []map[string]any
+				TotalEventCount int
+			}
+			r.want(tt.status).decode(&page)
+			if len(page.Events) != tt.wantEvents || page.TotalEventCount != 1 {
+				t.Fatalf("%d events of %d, want %d of 1", len(page.Events), page.TotalEventCount, tt.wantEvents)
+			}
+		})
+	}
+}
+
 func TestReports(t *testing.T) {
 	e := newEnv(t)
 	e.register(softauthn.New(), map[string]any{"userId": "u1", "username": "alice"})
