@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -126,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.preflight(w, r)
 		return
 	}
-	r.URL.Path = normalizePath(r.URL.Path)
+	r.URL.Path = trimTrailingSlash(r.URL.Path)
 	r.URL.RawPath = ""
 	if path.Clean(r.URL.Path) != r.URL.Path {
 		// Dot segments and doubled slashes name no endpoint; answering them
@@ -134,6 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, problem.New(http.StatusNotFound, "", "There is no endpoint at this path."))
 		return
 	}
+	r.URL.Path = s.routePath(r.URL.Path)
 	// Read the body before taking a slot, so that slow uploads cannot hold
 	// the in-flight capacity.
 	if err := readBody(w, r); err != nil {
@@ -170,11 +172,9 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// normalizePath makes routes match case-insensitively and tolerate a
-// trailing slash, as the original's routing does. Every path segment we
-// route on (app ids, key ids) is lower case by construction.
-func normalizePath(p string) string {
-	p = strings.ToLower(p)
+// trimTrailingSlash tolerates a trailing slash, as the original's routing
+// does.
+func trimTrailingSlash(p string) string {
 	if len(p) > 1 {
 		p = strings.TrimRight(p, "/")
 	}
@@ -182,6 +182,32 @@ func normalizePath(p string) string {
 		p = "/"
 	}
 	return p
+}
+
+// routePath makes route literals match case-insensitively, as the
+// original's routing does, while path parameters keep their case: it
+// finds the route the lower-cased path matches and writes that route's
+// literal segments over the path's, so that /Admin/Apps/MyApp/Create
+// reaches the create route with the app id "MyApp", which the id rule
+// then refuses, instead of creating "myapp". Paths that match no route
+// are left as sent.
+func (s *Server) routePath(p string) string {
+	lower := strings.ToLower(p)
+	_, pattern := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: lower}})
+	if pattern == "" || pattern == "/" {
+		return p
+	}
+	literals := strings.Split(pattern, "/")
+	segments := strings.Split(p, "/")
+	if len(literals) != len(segments) {
+		return lower // not reached: routes have no multi-segment wildcards
+	}
+	for i, lit := range literals {
+		if !strings.HasPrefix(lit, "{") {
+			segments[i] = lit
+		}
+	}
+	return strings.Join(segments, "/")
 }
 
 type statusRecorder struct {

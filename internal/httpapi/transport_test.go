@@ -211,6 +211,65 @@ func TestManagement(t *testing.T) {
 	e.do("POST", "/register/token", e.secret(), `{"userId":"u1","username":"a"}`).want(200)
 }
 
+// TestRouteCase: route literals match in any letter case and with a
+// trailing slash, but path parameters keep the case they were sent in,
+// so an upper-case app id meets the id rule instead of being lower-cased
+// into another app's id.
+func TestRouteCase(t *testing.T) {
+	e := newEnv(t)
+	// A key id (its last four hex digits) that changes when upper-cased.
+	keyWithLetter := ""
+	for range 50 {
+		var created struct{ APIKey string }
+		e.do("POST", "/admin/apps/"+e.appID+"/public-keys", mgmt(), `{"scopes":[0]}`).want(200).decode(&created)
+		if id := created.APIKey[len(created.APIKey)-4:]; strings.ContainsAny(id, "abcdef") {
+			keyWithLetter = id
+			break
+		}
+	}
+	if keyWithLetter == "" {
+		t.Fatal("50 new keys had no letter in their id")
+	}
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+		members            map[string]any // of the JSON answer
+	}{
+		{"upper-case id is refused at creation", "POST", "/admin/apps/MyApp2/create", `{}`, 400,
+			map[string]any{"title": "One or more validation errors occurred."}},
+		{"so no lower-case app was created", "GET", "/admin/apps/myapp2/available", nil, 200, map[string]any{"available": true}},
+		{"upper-case id is refused by availability", "GET", "/admin/apps/" + strings.ToUpper(e.appID) + "/available", nil, 400,
+			map[string]any{"title": "One or more validation errors occurred."}},
+		{"literals in any case, trailing slash", "POST", "/ADMIN/Apps/myapp3/CREATE/", `{}`, 200, nil},
+		{"the app has the id as sent", "GET", "/admin/apps/myapp3/available", nil, 200, map[string]any{"available": false}},
+		{"availability in any case", "GET", "/Admin/APPS/" + e.appID + "/Available/", nil, 200, map[string]any{"available": false}},
+		{"key ids keep their case", "POST", "/admin/apps/" + e.appID + "/api-keys/" + strings.ToUpper(keyWithLetter) + "/lock", nil, 404,
+			map[string]any{"errorCode": "api_key_not_found"}},
+		{"key routes in any case", "POST", "/admin/apps/" + e.appID + "/API-KEYS/" + keyWithLetter + "/Lock", nil, 204, nil},
+		{"other routes in any case", "GET", "/USERS/count/", nil, 200, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdr := mgmt()
+			if strings.HasPrefix(strings.ToLower(tt.path), "/users") {
+				hdr = e.secret()
+			}
+			r := e.in(t).do(tt.method, tt.path, hdr, tt.body).want(tt.status)
+			if tt.status == 400 {
+				if errs, _ := r.json()["errors"].(map[string]any); errs["appId"] == nil {
+					t.Fatalf("400 without an appId validation error: %s", r.body)
+				}
+			}
+			for k, want := range tt.members {
+				if got := r.json()[k]; got != want {
+					t.Fatalf("%s = %#v, want %#v (body %s)", k, got, want, r.body)
+				}
+			}
+		})
+	}
+}
+
 func TestDeletionLifecycle(t *testing.T) {
 	e := newEnv(t)
 	m := func(method, path string, body any) *response { return e.do(method, "/admin/apps/"+path, mgmt(), body) }
