@@ -7,12 +7,15 @@ package httpapi
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"path"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +116,23 @@ func New(cfg Config) *Server {
 // routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	h := w.Header()
+	s.setCommonHeaders(w.Header())
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		s.preflight(w, r)
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			s.answerPanic(rec, r, v)
+		}
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	}()
+	s.serve(rec, w, r)
+}
+
+// setCommonHeaders sets the headers every response carries.
+func (s *Server) setCommonHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'self';")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -123,10 +142,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every origin may call the API (api-spec.md §1.4); the browser client
 	// needs the header on errors too to read them.
 	h.Set("Access-Control-Allow-Origin", "*")
-	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		s.preflight(w, r)
-		return
-	}
+}
+
+// serve checks the path, reads the body, takes an in-flight slot and
+// routes. conn is the server's own ResponseWriter: the body limit needs
+// it to close the connection after an oversized body.
+func (s *Server) serve(w http.ResponseWriter, conn http.ResponseWriter, r *http.Request) {
 	r.URL.Path = trimTrailingSlash(r.URL.Path)
 	r.URL.RawPath = ""
 	if path.Clean(r.URL.Path) != r.URL.Path {
@@ -138,7 +159,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.URL.Path = s.routePath(r.URL.Path)
 	// Read the body before taking a slot, so that slow uploads cannot hold
 	// the in-flight capacity.
-	if err := readBody(w, r); err != nil {
+	if err := readBody(conn, r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -147,16 +168,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case s.inFlight <- struct{}{}:
 			defer func() { <-s.inFlight }()
 		default:
-			s.writeError(w, r, &problem.Problem{
-				Status: http.StatusServiceUnavailable, Code: "server_busy", Title: "The server is busy. Try again shortly.",
-				Header: http.Header{"Retry-After": {"1"}},
-			})
+			s.writeError(w, r, serverBusy())
 			return
 		}
 	}
-	rec := &statusRecorder{ResponseWriter: w}
-	s.mux.ServeHTTP(rec, r)
-	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	s.mux.ServeHTTP(w, r)
+}
+
+// serverBusy is the answer when a bound on the server's capacity is
+// reached: the client should retry shortly.
+func serverBusy() *problem.Problem {
+	return &problem.Problem{
+		Status: http.StatusServiceUnavailable, Code: "server_busy", Title: "The server is busy. Try again shortly.",
+		Header: http.Header{"Retry-After": {"1"}},
+	}
+}
+
+// answerPanic turns a handler's panic into the 500 problem of any other
+// unexpected failure, so that the client gets a readable answer and the
+// server goes on serving. The log gets the stack and only the panic
+// value's type, or a runtime error's own message: a value passed to
+// panic may hold request data such as a token.
+func (s *Server) answerPanic(w *statusRecorder, r *http.Request, v any) {
+	if v == http.ErrAbortHandler {
+		panic(v) // a deliberate abort: net/http closes the connection quietly
+	}
+	cause := fmt.Errorf("panic: %s\n%s", describePanic(v), debug.Stack())
+	if w.status != 0 {
+		// Part of the answer is out; a problem can no longer replace it,
+		// and cutting the connection tells the client it is incomplete.
+		s.log.Error("request failed after its answer began", "method", r.Method, "path", r.URL.Path, "status", w.status, "err", cause)
+		panic(http.ErrAbortHandler)
+	}
+	h := w.Header()
+	clear(h) // whatever the handler set was meant for another answer
+	s.setCommonHeaders(h)
+	s.writeError(w, r, problem.Internal(cause))
+}
+
+// describePanic names a panic value without showing data it may carry.
+func describePanic(v any) string {
+	if err, ok := v.(runtime.Error); ok {
+		return err.Error()
+	}
+	return fmt.Sprintf("a value of type %T", v)
 }
 
 // preflight answers a CORS preflight for any path, before authentication,
@@ -221,6 +276,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
