@@ -145,6 +145,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		PublicLimiter:  ratelimit.New(cfg.PublicRateLimit, time.Minute, nil),
 		ClientIPHeader: cfg.ClientIPHeader,
 		MaxInFlight:    cfg.MaxInFlight,
+		MaxBodyMemory:  int64(cfg.MaxBodyMemoryMiB) << 20,
 		HSTS:           !cfg.Dev,
 		Log:            log,
 	})

@@ -50,6 +50,9 @@ type Config struct {
 	// MaxInFlight bounds concurrent requests (PASSWORDLESS_MAX_IN_FLIGHT,
 	// default 1000; 0 disables).
 	MaxInFlight int
+	// MaxBodyMemoryMiB bounds the request bodies held in memory at once,
+	// across all requests, in MiB (PASSWORDLESS_MAX_BODY_MEMORY, default 64).
+	MaxBodyMemoryMiB int
 
 	// Mail: with SMTPHost set, e-mail goes through that server; without,
 	// every message is written as an .eml file into MailDir.
@@ -101,6 +104,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", getenv("PASSWORDLESS_CLIENT_IP_HEADER"), "header with the client IP set by a trusted proxy (PASSWORDLESS_CLIENT_IP_HEADER)")
 	fs.BoolVar(&c.AllowCounterRegression, "allow-counter-regression", isTrue(getenv("PASSWORDLESS_ALLOW_COUNTER_REGRESSION")), "accept sign-ins whose signature counter did not increase (possible cloned authenticator) instead of refusing them (PASSWORDLESS_ALLOW_COUNTER_REGRESSION)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "PASSWORDLESS_MAX_IN_FLIGHT", 1000), "requests handled at once before answering 503; 0 disables (PASSWORDLESS_MAX_IN_FLIGHT)")
+	fs.IntVar(&c.MaxBodyMemoryMiB, "max-body-memory", envInt(getenv, "PASSWORDLESS_MAX_BODY_MEMORY", 64), "MiB of request bodies held in memory at once before answering 503; at least 2 (PASSWORDLESS_MAX_BODY_MEMORY)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", getenv("PASSWORDLESS_SMTP_HOST"), "SMTP server for e-mail (PASSWORDLESS_SMTP_HOST)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", envInt(getenv, "PASSWORDLESS_SMTP_PORT", 587), "SMTP port (PASSWORDLESS_SMTP_PORT)")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", getenv("PASSWORDLESS_SMTP_USERNAME"), "SMTP user (PASSWORDLESS_SMTP_USERNAME)")
@@ -180,6 +184,10 @@ func (c Config) Validate() error {
 	if c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("PASSWORDLESS_MAX_IN_FLIGHT must be a whole number, 0 or more"))
 	}
+	if c.MaxBodyMemoryMiB < 2 || c.MaxBodyMemoryMiB > 1<<20 {
+		// A quarter is kept for ordinary requests; the rest must fit a 1 MiB body.
+		errs = append(errs, errors.New("PASSWORDLESS_MAX_BODY_MEMORY must be a whole number of MiB from 2 to 1048576"))
+	}
 	if c.PublicRateLimit < 0 {
 		errs = append(errs, errors.New("PASSWORDLESS_PUBLIC_RATE_LIMIT must be a whole number, 0 or more"))
 	}
@@ -235,6 +243,7 @@ func (c Config) Redacted() []any {
 		"mds_file", c.MDSFile,
 		"public_rate_limit", c.PublicRateLimit,
 		"client_ip_header", c.ClientIPHeader,
+		"max_body_memory_mib", c.MaxBodyMemoryMiB,
 		"smtp_host", c.SMTPHost,
 		"smtp_password", redact(c.SMTPPassword, false),
 		"smtp_ca_file", c.SMTPCAFile,

@@ -22,18 +22,18 @@ func TestLoad(t *testing.T) {
 		{
 			name: "dev mode fills the key",
 			args: []string{"--dev"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64},
 		},
 		{
 			name: "environment",
 			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_DATABASE": "/tmp/x.db", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
-			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000},
+			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64},
 		},
 		{
 			name: "flags win over environment",
 			args: []string{"--addr", "127.0.0.1:1"},
 			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
-			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000},
+			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64},
 		},
 		{
 			name:    "short key outside dev",
@@ -58,7 +58,7 @@ func TestLoad(t *testing.T) {
 		{
 			name: "magic-link rate limit 0 disables",
 			env:  map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT": "0"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 0, MaxInFlight: 1000},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 0, MaxInFlight: 1000, MaxBodyMemoryMiB: 64},
 		},
 		{
 			name:    "negative magic-link rate limit",
@@ -68,7 +68,7 @@ func TestLoad(t *testing.T) {
 		{
 			name: "SMTP CA file",
 			env:  map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_SMTP_HOST": "relay.internal", "PASSWORDLESS_SMTP_TLS": "mandatory", "PASSWORDLESS_SMTP_CA_FILE": "/etc/relay-ca.pem"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPHost: "relay.internal", SMTPPort: 587, SMTPTLS: "mandatory", SMTPCAFile: "/etc/relay-ca.pem", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPHost: "relay.internal", SMTPPort: 587, SMTPTLS: "mandatory", SMTPCAFile: "/etc/relay-ca.pem", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64},
 		},
 		{
 			name:    "SMTP CA file without SMTP host",
@@ -79,6 +79,16 @@ func TestLoad(t *testing.T) {
 			name:    "SMTP CA file without TLS",
 			args:    []string{"--dev", "--smtp-host", "relay.internal", "--smtp-tls", "none", "--smtp-ca-file", "/etc/relay-ca.pem"},
 			wantErr: "PASSWORDLESS_SMTP_TLS is none",
+		},
+		{
+			name:    "body memory too small for one body",
+			args:    []string{"--dev", "--max-body-memory", "1"},
+			wantErr: "PASSWORDLESS_MAX_BODY_MEMORY",
+		},
+		{
+			name:    "bad body memory",
+			env:     map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_MAX_BODY_MEMORY": "64MiB"},
+			wantErr: "PASSWORDLESS_MAX_BODY_MEMORY",
 		},
 		{
 			name:    "stray argument",

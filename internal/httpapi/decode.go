@@ -9,45 +9,15 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/passwordless-oss/server/internal/problem"
 )
-
-const (
-	// maxBodyBytes bounds request bodies; WebAuthn responses are a few KiB.
-	maxBodyBytes = 1 << 20
-	// bodyReadTimeout bounds how long a client may take to send a body,
-	// well below the server's overall read timeout.
-	bodyReadTimeout = 10 * time.Second
-)
-
-// readBody reads the whole request body into memory (at most
-// maxBodyBytes, within bodyReadTimeout) and replaces r.Body with it.
-func readBody(w http.ResponseWriter, r *http.Request) error {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil
-	}
-	// Not every ResponseWriter supports deadlines (test recorders don't);
-	// the server's ReadTimeout still applies then.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return problem.New(http.StatusRequestEntityTooLarge, "", fmt.Sprintf("The request body is larger than %d bytes.", maxBodyBytes))
-	}
-	if err != nil {
-		return &problem.Problem{Status: http.StatusRequestTimeout, Title: "The request body could not be read in time.", NoCode: true}
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return nil
-}
 
 // decode reads a JSON request body (already in memory, see readBody) into
 // v. It requires a JSON content type (415), a body (400) unless optional is
 // set, and valid JSON of the right shape (400).
 func decode(r *http.Request, v any, optional bool) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := bodyBytes(r)
 	if err != nil {
 		return problem.Malformed("The request body could not be read.")
 	}

@@ -20,10 +20,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.As(err, &p) {
 		p = problem.Internal(err)
 	}
-	if p.Status >= 500 {
+	switch {
+	case p.Code == "server_busy":
+		// Expected under load or attack: not a failure of the server.
+		s.log.Warn("request refused: server busy", "method", r.Method, "path", r.URL.Path)
+	case p.Status >= 500:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
-	} else if cause := errors.Unwrap(p); cause != nil {
-		s.log.Debug("request rejected", "method", r.Method, "path", r.URL.Path, "status", p.Status, "errorCode", p.Code, "cause", cause)
+	default:
+		if cause := errors.Unwrap(p); cause != nil {
+			s.log.Debug("request rejected", "method", r.Method, "path", r.URL.Path, "status", p.Status, "errorCode", p.Code, "cause", cause)
+		}
 	}
 	for k, vs := range p.Header {
 		for _, v := range vs {

@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -55,6 +56,10 @@ type Config struct {
 	// answers 503 with Retry-After instead of queueing without limit
 	// (0: no bound). Health checks are never refused.
 	MaxInFlight int
+	// MaxBodyMemory bounds the bytes of request bodies held in memory at
+	// once, across all requests; beyond it the server answers 503 with
+	// Retry-After (0: DefaultMaxBodyMemory).
+	MaxBodyMemory int64
 	// HSTS adds Strict-Transport-Security to every response.
 	HSTS bool
 	Log  *slog.Logger
@@ -74,6 +79,7 @@ type Server struct {
 	limiter       *ratelimit.Limiter
 	mgmtFailures  *ratelimit.Limiter
 	inFlight      chan struct{}
+	bodyBudget    *bodyBudget
 	ipHeader      string
 	hsts          bool
 	log           *slog.Logger
@@ -105,6 +111,7 @@ func New(cfg Config) *Server {
 	if s.mgmtFailures == nil {
 		s.mgmtFailures = ratelimit.New(managementFailuresPerMinute, time.Minute, nil)
 	}
+	s.bodyBudget = newBodyBudget(cmp.Or(cfg.MaxBodyMemory, DefaultMaxBodyMemory))
 	if cfg.MaxInFlight > 0 {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
@@ -159,7 +166,9 @@ func (s *Server) serve(w http.ResponseWriter, conn http.ResponseWriter, r *http.
 	r.URL.Path = s.routePath(r.URL.Path)
 	// Read the body before taking a slot, so that slow uploads cannot hold
 	// the in-flight capacity.
-	if err := readBody(conn, r); err != nil {
+	held, err := s.readBody(conn, r)
+	defer s.bodyBudget.give(held)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package systemtest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -426,6 +427,100 @@ func TestPublicRateLimiterMemory(t *testing.T) {
 	if growth > 32 {
 		t.Errorf("resident memory grew by %d MiB after %d refused requests: the rate limiter keeps attacker-chosen keys "+
 			"(with PASSWORDLESS_PUBLIC_RATE_LIMIT=0 the growth is a few MiB)", growth, requests)
+	}
+}
+
+// TestBodyMemoryBound: request bodies are read before routing and
+// authentication, so unauthenticated clients choose how much the server
+// buffers. 400 connections each send a body of 1 MiB less one byte to an
+// unknown path and hold back the last byte. Without a bound the server
+// buffered all of them (its resident memory grew by about 480 MiB); with
+// the default bound of 64 MiB the bodies beyond it are answered 503
+// server_busy, memory stays bounded, and once the uploads end the memory
+// is free for the next body.
+func TestBodyMemoryBound(t *testing.T) {
+	s := newServer(t, nil)
+	s.start()
+	s.mu.Lock()
+	pid := s.cmd.Process.Pid
+	s.mu.Unlock()
+	before, ok := residentKiB(pid)
+	if !ok {
+		t.Fatal("no /proc/<pid>/status: this test runs on Linux")
+	}
+
+	const (
+		uploads    = 400
+		length     = maxBodyBytes - 1
+		maxHolding = 64 // the default bound is 64 MiB: no more bodies of 1 MiB fit
+	)
+	body := bytes.Repeat([]byte("x"), length)
+	type answer struct {
+		conn   net.Conn
+		status int // 0: the connection ended without an answer
+	}
+	answers := make(chan answer, uploads)
+	unanswered := map[net.Conn]bool{}
+	for range uploads {
+		conn := s.dial(t)
+		unanswered[conn] = true
+		go func() {
+			fmt.Fprintf(conn, "POST /no/such/path HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", length)
+			conn.Write(body[:length-1]) // fails once the server refuses the body
+		}()
+		go func() {
+			conn.SetReadDeadline(time.Now().Add(2 * stopTimeout))
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				answers <- answer{conn: conn}
+				return
+			}
+			res.Body.Close()
+			answers <- answer{conn: conn, status: res.StatusCode}
+		}()
+	}
+
+	// Wait until every body the bound has no room for is refused. A
+	// refused client may also find its connection reset before it reads
+	// the 503, when the server closes it with the rest of the body unread.
+	deadline := time.After(stopTimeout)
+	busy := 0
+	for len(unanswered) > maxHolding {
+		select {
+		case a := <-answers:
+			switch a.status {
+			case http.StatusServiceUnavailable:
+				busy++
+			case 0:
+			default:
+				t.Fatalf("an upload held back by its client was answered %d, want 503 or nothing yet", a.status)
+			}
+			delete(unanswered, a.conn)
+		case <-deadline:
+			t.Fatalf("%d of %d uploads of 1 MiB are still unanswered: the server buffers more than %d MiB of bodies",
+				len(unanswered), uploads, maxHolding)
+		}
+	}
+	after, _ := residentKiB(pid)
+	t.Logf("%d uploads refused (%d answers 503 read); resident memory %d MiB -> %d MiB",
+		uploads-len(unanswered), busy, before/1024, after/1024)
+	if busy == 0 {
+		t.Error("no refused upload was answered 503")
+	}
+	if growth := (after - before) / 1024; growth > 200 {
+		t.Errorf("resident memory grew by %d MiB while %d clients held bodies of 1 MiB", growth, uploads)
+	}
+
+	// The others send their last byte, and then the memory is free again
+	// for the next large body.
+	for conn := range unanswered {
+		conn.Write([]byte("x"))
+	}
+	for range unanswered {
+		<-answers
+	}
+	if _, err := s.expect(context.Background(), 404, "POST", "/no/such/path", nil, string(body)); err != nil {
+		t.Errorf("a body of 1 MiB after the uploads ended: %v", err)
 	}
 }
 
