@@ -162,7 +162,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	return listenAndServe(ctx, cfg.Addr, console.Mount(handler, consoleHandler), log)
+	return listenAndServe(ctx, cfg.Addr, console.Mount(handler, consoleHandler), cfg.ShutdownTimeout, log)
 }
 
 // openStore opens the configured store; both apply their migrations.
@@ -364,8 +364,9 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 // listenAndServe runs the server until ctx ends, then lets in-flight
-// requests finish.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+// requests finish for up to grace. Requests still running then make it
+// fail, so that the exit code tells the operator some were cut off.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -387,8 +388,11 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	log.Info("shutting down", "grace", grace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("requests were still running when the shutdown grace of %v ran out: %w", grace, err)
+	}
+	return nil
 }

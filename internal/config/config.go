@@ -53,6 +53,9 @@ type Config struct {
 	// MaxBodyMemoryMiB bounds the request bodies held in memory at once,
 	// across all requests, in MiB (PASSWORDLESS_MAX_BODY_MEMORY, default 64).
 	MaxBodyMemoryMiB int
+	// ShutdownTimeout is how long requests in flight may run on after
+	// SIGTERM or SIGINT (PASSWORDLESS_SHUTDOWN_TIMEOUT, default 15s).
+	ShutdownTimeout time.Duration
 
 	// Mail: with SMTPHost set, e-mail goes through that server; without,
 	// every message is written as an .eml file into MailDir.
@@ -76,6 +79,9 @@ type Config struct {
 	// disables).
 	MagicLinkRateLimit int
 }
+
+// DefaultShutdownTimeout is the default ShutdownTimeout.
+const DefaultShutdownTimeout = 15 * time.Second
 
 // DevManagementKey is the management key of development mode, the same as
 // the original server's development default.
@@ -105,6 +111,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.BoolVar(&c.AllowCounterRegression, "allow-counter-regression", isTrue(getenv("PASSWORDLESS_ALLOW_COUNTER_REGRESSION")), "accept sign-ins whose signature counter did not increase (possible cloned authenticator) instead of refusing them (PASSWORDLESS_ALLOW_COUNTER_REGRESSION)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "PASSWORDLESS_MAX_IN_FLIGHT", 1000), "requests handled at once before answering 503; 0 disables (PASSWORDLESS_MAX_IN_FLIGHT)")
 	fs.IntVar(&c.MaxBodyMemoryMiB, "max-body-memory", envInt(getenv, "PASSWORDLESS_MAX_BODY_MEMORY", 64), "MiB of request bodies held in memory at once before answering 503; at least 2 (PASSWORDLESS_MAX_BODY_MEMORY)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "PASSWORDLESS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout), "how long requests in flight may run on after SIGTERM or SIGINT (PASSWORDLESS_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", getenv("PASSWORDLESS_SMTP_HOST"), "SMTP server for e-mail (PASSWORDLESS_SMTP_HOST)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", envInt(getenv, "PASSWORDLESS_SMTP_PORT", 587), "SMTP port (PASSWORDLESS_SMTP_PORT)")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", getenv("PASSWORDLESS_SMTP_USERNAME"), "SMTP user (PASSWORDLESS_SMTP_USERNAME)")
@@ -114,7 +121,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.MailFrom, "mail-from", env("PASSWORDLESS_MAIL_FROM", "no-reply@localhost"), "sender address (PASSWORDLESS_MAIL_FROM)")
 	fs.StringVar(&c.MailFromName, "mail-from-name", getenv("PASSWORDLESS_MAIL_FROM_NAME"), "sender name (PASSWORDLESS_MAIL_FROM_NAME)")
 	fs.StringVar(&c.MailDir, "mail-dir", env("PASSWORDLESS_MAIL_DIR", "mail"), "directory for .eml files when no SMTP host is set (PASSWORDLESS_MAIL_DIR)")
-	fs.DurationVar(&c.MagicLinkNewAppWindow, "magic-link-new-app-window", envDuration(getenv, "PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW"), "apps younger than this may only mail their admin address (PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW)")
+	fs.DurationVar(&c.MagicLinkNewAppWindow, "magic-link-new-app-window", envDuration(getenv, "PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW", 0), "apps younger than this may only mail their admin address (PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW)")
 	fs.IntVar(&c.MagicLinkRateLimit, "magic-link-rate-limit", envInt(getenv, "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT", 10), "magic links per app per 5 minutes; 0 disables (PASSWORDLESS_MAGIC_LINK_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -130,10 +137,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 
 // envDuration reads a duration variable; a malformed value becomes -1 so
 // that Validate reports it.
-func envDuration(getenv func(string) string, name string) time.Duration {
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
 	v := getenv(name)
 	if v == "" {
-		return 0
+		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
@@ -205,6 +212,9 @@ func (c Config) Validate() error {
 	if c.SMTPCAFile != "" && strings.EqualFold(c.SMTPTLS, "none") {
 		errs = append(errs, errors.New("PASSWORDLESS_SMTP_CA_FILE is set but PASSWORDLESS_SMTP_TLS is none, so no certificate is checked"))
 	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("PASSWORDLESS_SHUTDOWN_TIMEOUT must be a positive duration such as 15s"))
+	}
 	if c.MagicLinkNewAppWindow < 0 {
 		errs = append(errs, errors.New("PASSWORDLESS_MAGIC_LINK_NEW_APP_WINDOW must be a duration such as 24h"))
 	}
@@ -244,6 +254,7 @@ func (c Config) Redacted() []any {
 		"public_rate_limit", c.PublicRateLimit,
 		"client_ip_header", c.ClientIPHeader,
 		"max_body_memory_mib", c.MaxBodyMemoryMiB,
+		"shutdown_timeout", c.ShutdownTimeout,
 		"smtp_host", c.SMTPHost,
 		"smtp_password", redact(c.SMTPPassword, false),
 		"smtp_ca_file", c.SMTPCAFile,

@@ -42,6 +42,28 @@ func (s *server) dial(t *testing.T) net.Conn {
 	return conn
 }
 
+// startBody sends a request header with "Expect: 100-continue" and waits
+// for the interim 100 answer, which Go's server sends when the handler
+// starts reading the body: from then on the request is in the handler.
+// It returns the reader for the final answer.
+func startBody(t *testing.T, conn net.Conn, header string) *bufio.Reader {
+	t.Helper()
+	if _, err := io.WriteString(conn, strings.TrimSuffix(header, "\r\n")+"Expect: 100-continue\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no interim answer to Expect: 100-continue: %v", err)
+	}
+	if res.StatusCode != http.StatusContinue {
+		t.Fatalf("answer to Expect: 100-continue: %d, want 100", res.StatusCode)
+	}
+	conn.SetReadDeadline(time.Time{})
+	return br
+}
+
 // waitClosed reads from conn until the server closes it (or the deadline
 // passes) and returns what it read and how the read ended.
 func waitClosed(conn net.Conn, deadline time.Time) ([]byte, error) {
@@ -279,9 +301,11 @@ func TestGracefulShutdown(t *testing.T) {
 
 	conn := s.dial(t)
 	half := len(body) / 2
-	fmt.Fprintf(conn, "POST /register/complete HTTP/1.1\r\nHost: 127.0.0.1\r\nApiKey: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		a.APIKey1, len(body), body[:half])
-	time.Sleep(200 * time.Millisecond) // the handler is now reading the body
+	br := startBody(t, conn, fmt.Sprintf("POST /register/complete HTTP/1.1\r\nHost: 127.0.0.1\r\nApiKey: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		a.APIKey1, len(body)))
+	if _, err := conn.Write(body[:half]); err != nil {
+		t.Fatal(err)
+	}
 	termAt := time.Now()
 	s.signal(syscall.SIGTERM)
 
@@ -306,7 +330,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	res, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("the in-flight request got no answer: %v", err)
 	}
@@ -371,25 +395,37 @@ func TestStartupFailures(t *testing.T) {
 }
 
 // TestShutdownGraceExpires: a request that does not finish (its body never
-// arrives) does not keep the process alive beyond the grace period.
+// arrives) does not keep the process alive beyond the grace period, and
+// the exit code tells that a request was cut off. The grace is set
+// shorter than the body read timeout, which would otherwise end the
+// request first.
 func TestShutdownGraceExpires(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the shutdown grace period (15 s)")
-	}
 	t.Parallel()
-	s := newServer(t, nil)
+	const grace = 2 * time.Second
+	s := newServer(t, map[string]string{"PASSWORDLESS_SHUTDOWN_TIMEOUT": grace.String()})
 	s.start()
 	a := s.createApp("graceapp")
 	conn := s.dial(t)
-	fmt.Fprintf(conn, "POST /register/token HTTP/1.1\r\nHost: 127.0.0.1\r\nApiSecret: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", a.APISecret1)
-	time.Sleep(200 * time.Millisecond)
+	startBody(t, conn, fmt.Sprintf("POST /register/token HTTP/1.1\r\nHost: 127.0.0.1\r\nApiSecret: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", a.APISecret1))
+	if _, err := io.WriteString(conn, "{"); err != nil {
+		t.Fatal(err)
+	}
 	termAt := time.Now()
 	s.signal(syscall.SIGTERM)
-	code := s.wait(shutdownGrace + 5*time.Second)
+	code := s.wait(stopTimeout)
 	took := time.Since(termAt)
 	t.Logf("exit code %d after %v", code, took.Round(time.Millisecond))
-	if took > shutdownGrace+2*time.Second {
-		t.Errorf("the server exited after %v, beyond the grace period of %v", took, shutdownGrace)
+	if code != 1 {
+		t.Errorf("exit code %d with a request still running when the grace ran out, want 1", code)
+	}
+	if took < grace {
+		t.Errorf("the server exited after %v, before the grace period of %v", took, grace)
+	}
+	if took >= bodyReadTimeout {
+		t.Errorf("the server exited after %v: the body read timeout (%v), not the grace period (%v), ended the request", took, bodyReadTimeout, grace)
+	}
+	if logs := s.logText(); !strings.Contains(logs, "shutdown grace of 2s ran out") {
+		t.Errorf("the output does not say that the grace ran out:\n%s", logs)
 	}
 }
 
@@ -566,18 +602,30 @@ func TestSlowUploadsDoNotStarveOthers(t *testing.T) {
 	}()
 	body := `{"RPID":"example.com","Origin":"https://example.com","userId":"u1"}`
 	for _, local := range []string{"127.0.0.2", "127.0.0.3"} {
+		// Linux routes all of 127.0.0.0/8 to the loopback interface.
 		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
 		for range perAddress {
 			conn, err := d.Dial("tcp", s.addr)
 			if err != nil {
-				t.Skipf("dial from %s: %v", local, err)
+				t.Fatalf("dial from %s: %v", local, err)
 			}
 			conns = append(conns, conn)
-			fmt.Fprintf(conn, "POST /signin/begin HTTP/1.1\r\nHost: 127.0.0.1\r\nApiKey: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-				attacker.APIKey1, len(body), body[:1])
+			fmt.Fprintf(conn, "POST /signin/begin HTTP/1.1\r\nHost: 127.0.0.1\r\nApiKey: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+				attacker.APIKey1, len(body))
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // every upload has reached its handler
+	// Every upload has reached its handler when the server asks for its
+	// body; each then sends one byte of it and stalls.
+	for i, conn := range conns {
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || res.StatusCode != http.StatusContinue {
+			t.Fatalf("slow upload %d: no interim 100 answer (%v)", i, err)
+		}
+		if _, err := io.WriteString(conn, body[:1]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r, err := s.do(context.Background(), "POST", "/register/token", victim.secret(), map[string]any{"userId": "u1", "username": "u1"})
 	if err != nil {
 		t.Fatal(err)
