@@ -184,10 +184,16 @@ func bodyTooLarge() *problem.Problem {
 	return problem.New(http.StatusRequestEntityTooLarge, "", fmt.Sprintf("The request body is larger than %d bytes.", maxBodyBytes))
 }
 
-// bodyBytes returns the request body; readBody has read it into memory.
+// bodyBytes returns the request body, which readBody has read into
+// memory; it may be called more than once.
 func bodyBytes(r *http.Request) ([]byte, error) {
 	if m, ok := r.Body.(*memoryBody); ok {
 		return m.data, nil
 	}
-	return io.ReadAll(r.Body)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = &memoryBody{Reader: bytes.NewReader(data), data: data}
+	return data, nil
 }

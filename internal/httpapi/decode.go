@@ -44,6 +44,12 @@ func decode(r *http.Request, v any, optional bool) error {
 	return nil
 }
 
+// isJSONNull reports whether the body is the JSON literal null.
+func isJSONNull(r *http.Request) bool {
+	body, err := bodyBytes(r)
+	return err == nil && string(bytes.TrimSpace(body)) == "null"
+}
+
 func isJSON(r *http.Request) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))

@@ -43,7 +43,7 @@ func (c *call) appFeatures() error {
 
 func (c *call) appSetFeatures() error {
 	var req apps.SetFeaturesRequest
-	if err := c.decode(&req); err != nil {
+	if err := c.decodeFeatures(&req); err != nil {
 		return err
 	}
 	if err := c.apps.SetFeatures(c.r.Context(), c.appID(), req); err != nil {

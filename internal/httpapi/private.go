@@ -190,7 +190,7 @@ func queryInt32(name, text string) (int, error) {
 
 func (c *call) setSelfFeatures() error {
 	var req apps.SelfFeaturesRequest
-	if err := c.decode(&req); err != nil {
+	if err := c.decodeFeatures(&req); err != nil {
 		return err
 	}
 	if err := c.apps.SetSelfFeatures(c.r.Context(), c.p.App, req); err != nil {

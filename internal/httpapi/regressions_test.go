@@ -57,8 +57,21 @@ func TestRegressionNullFeaturesBodyIsRejected(t *testing.T) {
 	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"eventLoggingIsEnabled":true,"eventLoggingRetentionPeriod":30,"magicLinkEmailMonthlyQuota":100}`).want(204)
 	before := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
 
-	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `null`).wantProblem(400, nil)
-	e.do("POST", "/apps/features", e.secret(), `null`).wantProblem(400, nil)
+	// The original's own answer: an application error without a code.
+	for _, r := range []*response{
+		e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `null`),
+		e.do("POST", "/apps/features", e.secret(), ` null `),
+	} {
+		doc := r.wantProblem(400, map[string]any{
+			"title": "No 'body' or 'parameters' were passed.",
+			"type":  "https://docs.passwordless.dev/guide/errors.html#",
+		})
+		if code, ok := doc["errorCode"]; !ok || code != nil {
+			t.Errorf("errorCode = %#v (present: %v), want null", code, ok)
+		}
+	}
+	// An empty body is still the binding problem of a missing body.
+	e.do("POST", "/apps/features", e.secret(), ``).wantProblem(400, map[string]any{"title": "A request body is required."})
 
 	after := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
 	if !reflect.DeepEqual(before, after) {

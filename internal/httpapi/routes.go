@@ -54,6 +54,16 @@ func (c *call) empty(status int) error {
 func (c *call) decode(v any) error         { return decode(c.r, v, false) }
 func (c *call) decodeOptional(v any) error { return decode(c.r, v, true) }
 
+// decodeFeatures decodes the body of the feature endpoints, whose JSON
+// null body the original answers with a problem of its own (api-spec.md
+// §3.1) rather than as a missing body.
+func (c *call) decodeFeatures(v any) error {
+	if isJSON(c.r) && isJSONNull(c.r) {
+		return problem.BadRequest("", "No 'body' or 'parameters' were passed.")
+	}
+	return c.decode(v)
+}
+
 // routes is the whole API surface in one table.
 func (s *Server) routes() {
 	pk := func(scope string, h func(*call) error) endpoint { return endpoint{publicKey, scope, h} }
