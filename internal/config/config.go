@@ -246,7 +246,7 @@ func (c Config) IsPostgres() bool {
 func (c Config) Redacted() []any {
 	return []any{
 		"addr", c.Addr,
-		"database", redactURL(c.Database),
+		"database", RedactDSN(c.Database),
 		"management_key", redact(c.ManagementKey, c.Dev),
 		"dev", c.Dev,
 		"log_level", c.LogLevel,
@@ -270,20 +270,4 @@ func redact(secret string, dev bool) string {
 		return DevManagementKey + " (development default)"
 	}
 	return "(set, redacted)"
-}
-
-// redactURL hides a password in a database URL.
-func redactURL(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
-	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return s
-	}
-	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
-		return scheme + "://" + user + ":***@" + host
-	}
-	return s
 }

@@ -145,4 +145,12 @@ func TestRedacted(t *testing.T) {
 	if !c.IsPostgres() {
 		t.Fatal("IsPostgres = false")
 	}
+	// The other places a password can be: the query string and the
+	// keyword/value form.
+	for _, db := range []string{"postgres://u@h/db?password=secretpw", "host=h dbname=db password=secretpw"} {
+		c.Database = db
+		if s := fmt.Sprint(c.Redacted()...); strings.Contains(s, "secretpw") {
+			t.Errorf("redacted config leaks the password of %q: %s", db, s)
+		}
+	}
 }
