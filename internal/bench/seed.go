@@ -9,22 +9,21 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/postgres"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
-// IsPostgres reports whether a database setting is a PostgreSQL URL.
-func IsPostgres(database string) bool {
-	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
-}
+// IsPostgres reports whether a database setting names PostgreSQL, by the
+// server's own rule.
+func IsPostgres(database string) bool { return config.IsPostgresDSN(database) }
 
 // OpenStore opens the store the server would open for database.
 func OpenStore(ctx context.Context, database string) (store.Store, error) {

@@ -20,7 +20,7 @@ type Config struct {
 	Addr string
 	// Database selects the store (PASSWORDLESS_DATABASE): a file path for
 	// the embedded SQLite store (default passwordless.db), or a postgres://
-	// URL.
+	// URL or libpq keyword/value string (see IsPostgresDSN).
 	Database string
 	// ManagementKey is the ManagementKey header value
 	// (PASSWORDLESS_MANAGEMENT_KEY). Required unless Dev.
@@ -238,9 +238,7 @@ func DefaultDatabase(getenv func(string) string) string {
 }
 
 // IsPostgres reports whether Database names a PostgreSQL server.
-func (c Config) IsPostgres() bool {
-	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
-}
+func (c Config) IsPostgres() bool { return IsPostgresDSN(c.Database) }
 
 // Redacted returns the configuration as log attributes without secrets.
 func (c Config) Redacted() []any {

@@ -44,3 +44,35 @@ func TestRedactDSN(t *testing.T) {
 		})
 	}
 }
+
+func TestIsPostgresDSN(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"postgres://u@h/db", true},
+		{"postgresql://u@h/db", true},
+		{"host=127.0.0.1 dbname=foo", true},
+		{"dbname=foo", true},
+		{"  user=postgres host=/var/run/postgresql", true},
+		{"host = h dbname = x", true},
+		{"sslmode=disable host=h", true},
+		{"passwordless.db", false},
+		{"/var/lib/passwordless/data.db", false},
+		{"./host=1.db", false},
+		{"host", false},
+		{"hosts=h", false},
+		{"Host=h", false},
+		{"file=x.db", false},
+		{"postgres.db", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := IsPostgresDSN(tt.in); got != tt.want {
+			t.Errorf("IsPostgresDSN(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+		if got := (Config{Database: tt.in}).IsPostgres(); got != tt.want {
+			t.Errorf("Config{Database: %q}.IsPostgres() = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
