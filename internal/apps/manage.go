@@ -320,23 +320,37 @@ func (s *Service) SetFeatures(ctx context.Context, appID string, req SetFeatures
 	if err := validateAllowed(req); err != nil {
 		return err
 	}
-	app, err := s.getApp(ctx, appID)
-	if err != nil {
-		return err
+	return s.updateFeatures(ctx, appID, managedFeatures(req))
+}
+
+// managedFeatures is the update of a management request: its five
+// overwritten members and the allow lists it names. The self-service
+// toggles are not among them, so a change of those made meanwhile is kept
+// (the app is not read first).
+func managedFeatures(req SetFeaturesRequest) store.FeaturesUpdate {
+	u := store.FeaturesUpdate{
+		EventLoggingEnabled:       store.To(req.EventLoggingIsEnabled),
+		EventLoggingRetentionDays: store.To(int(req.EventLoggingRetentionPeriod)),
+		MagicLinkMonthlyQuota:     store.To(int(req.MagicLinkEmailMonthlyQuota)),
+		MaxUsers:                  store.To((*int64)(req.MaxUsers)),
+		AllowAttestation:          store.To(req.AllowAttestation),
 	}
-	f := app.Features
 	if req.AllowedOrigins != nil {
-		f.AllowedOrigins = *req.AllowedOrigins
+		u.AllowedOrigins = store.To(*req.AllowedOrigins)
 	}
 	if req.AllowedRPIDs != nil {
-		f.AllowedRPIDs = *req.AllowedRPIDs
+		u.AllowedRPIDs = store.To(*req.AllowedRPIDs)
 	}
-	f.EventLoggingEnabled = req.EventLoggingIsEnabled
-	f.EventLoggingRetentionDays = int(req.EventLoggingRetentionPeriod)
-	f.MagicLinkMonthlyQuota = int(req.MagicLinkEmailMonthlyQuota)
-	f.MaxUsers = (*int64)(req.MaxUsers)
-	f.AllowAttestation = req.AllowAttestation
-	if err := s.store.UpdateFeatures(ctx, appID, f); err != nil {
+	return u
+}
+
+// updateFeatures writes a partial update of the app's features.
+func (s *Service) updateFeatures(ctx context.Context, appID string, u store.FeaturesUpdate) error {
+	err := s.store.UpdateFeatures(ctx, appID, u)
+	if errors.Is(err, store.ErrNotFound) {
+		return appNotFound()
+	}
+	if err != nil {
 		return problem.Internal(fmt.Errorf("update features: %w", err))
 	}
 	return nil

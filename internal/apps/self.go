@@ -33,25 +33,25 @@ func (s *Service) SetSelfFeatures(ctx context.Context, app store.App, req SelfFe
 			by = events.UnknownUser
 		}
 	}
-	f := app.Features
+	// Only the members the request names are written, so a change made
+	// meanwhile elsewhere (app may be a cached copy up to AuthCacheTTL old)
+	// is kept.
+	var u store.FeaturesUpdate
 	if r := req.EventLoggingRetentionPeriod; r != nil {
-		f.EventLoggingRetentionDays = int(*r)
+		u.EventLoggingRetentionDays = store.To(int(*r))
 	}
-	toggle(ctx, &f.GenerateSignInTokenEnabled, req.EnableManuallyGeneratedAuthenticationTokens, by,
+	toggle(ctx, &u.GenerateSignInTokenEnabled, req.EnableManuallyGeneratedAuthenticationTokens, by,
 		events.GenerateSignInTokenEnabled, events.GenerateSignInTokenDisabled, "the generate sign-in token endpoint")
-	toggle(ctx, &f.MagicLinksEnabled, req.EnableMagicLinks, by, events.MagicLinksEnabled, events.MagicLinksDisabled, "magic links")
-	if err := s.store.UpdateFeatures(ctx, app.ID, f); err != nil {
-		return problem.Internal(fmt.Errorf("update features: %w", err))
-	}
-	return nil
+	toggle(ctx, &u.MagicLinksEnabled, req.EnableMagicLinks, by, events.MagicLinksEnabled, events.MagicLinksDisabled, "magic links")
+	return s.updateFeatures(ctx, app.ID, u)
 }
 
 // toggle applies an optional boolean and records the matching event.
-func toggle(ctx context.Context, flag *bool, want *bool, by string, on, off events.Type, what string) {
+func toggle(ctx context.Context, flag *store.Opt[bool], want *bool, by string, on, off events.Type, what string) {
 	if want == nil {
 		return
 	}
-	*flag = *want
+	*flag = store.To(*want)
 	e := events.Event{Type: off, Severity: events.Alert, PerformedBy: by, Message: fmt.Sprintf("%s disabled %s", by, what)}
 	if *want {
 		e = events.Event{Type: on, Severity: events.Alert, PerformedBy: by, Message: fmt.Sprintf("%s enabled %s", by, what)}

@@ -60,6 +60,49 @@ type Features struct {
 	AllowedRPIDs   []string
 }
 
+// Opt is an optional change: Value is written only when Set, and then even
+// when it is a zero value or a nil pointer.
+type Opt[T any] struct {
+	Value T
+	Set   bool
+}
+
+// To returns the change that writes v.
+func To[T any](v T) Opt[T] { return Opt[T]{Value: v, Set: true} }
+
+// FeaturesUpdate names the features UpdateFeatures writes; members not Set
+// keep their stored values. Writing only what a request names keeps two
+// requests that change different features (on different instances, or
+// from a stale copy of the app) from undoing each other.
+type FeaturesUpdate struct {
+	EventLoggingEnabled        Opt[bool]
+	EventLoggingRetentionDays  Opt[int]
+	MagicLinkMonthlyQuota      Opt[int]
+	MaxUsers                   Opt[*int64]
+	AllowAttestation           Opt[bool]
+	GenerateSignInTokenEnabled Opt[bool]
+	MagicLinksEnabled          Opt[bool]
+	DeveloperLoggingEndsAt     Opt[*time.Time]
+	AllowedOrigins             Opt[[]string]
+	AllowedRPIDs               Opt[[]string]
+}
+
+// AllFeatures returns the update that writes every member of f.
+func AllFeatures(f Features) FeaturesUpdate {
+	return FeaturesUpdate{
+		EventLoggingEnabled:        To(f.EventLoggingEnabled),
+		EventLoggingRetentionDays:  To(f.EventLoggingRetentionDays),
+		MagicLinkMonthlyQuota:      To(f.MagicLinkMonthlyQuota),
+		MaxUsers:                   To(f.MaxUsers),
+		AllowAttestation:           To(f.AllowAttestation),
+		GenerateSignInTokenEnabled: To(f.GenerateSignInTokenEnabled),
+		MagicLinksEnabled:          To(f.MagicLinksEnabled),
+		DeveloperLoggingEndsAt:     To(f.DeveloperLoggingEndsAt),
+		AllowedOrigins:             To(f.AllowedOrigins),
+		AllowedRPIDs:               To(f.AllowedRPIDs),
+	}
+}
+
 // KeyKind tells public keys from secrets. The values are the wire integers
 // of the management API's key list.
 type KeyKind int
@@ -241,8 +284,10 @@ type Store interface {
 	CreateApp(ctx context.Context, app App, keys []APIKey) error
 	// GetApp returns the app or ErrNotFound.
 	GetApp(ctx context.Context, appID string) (App, error)
-	// UpdateFeatures overwrites the app's features; ErrNotFound if unknown.
-	UpdateFeatures(ctx context.Context, appID string, f Features) error
+	// UpdateFeatures writes the members of u that are Set, and only those,
+	// in one statement: a concurrent update of other members is never
+	// undone. ErrNotFound if the app is unknown (also when nothing is Set).
+	UpdateFeatures(ctx context.Context, appID string, u FeaturesUpdate) error
 	// SetDeleteAt schedules (non-nil) or unschedules (nil) the app's deletion.
 	// ErrNotFound if unknown.
 	SetDeleteAt(ctx context.Context, appID string, at *time.Time) error

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -83,19 +85,43 @@ func scanApp(row pgx.Row) (store.App, error) {
 	return app, nil
 }
 
-// UpdateFeatures overwrites every feature column of the app.
-func (s *Store) UpdateFeatures(ctx context.Context, appID string, f store.Features) error {
-	n, err := exec(ctx, s.pool, `UPDATE apps SET
-		event_logging_enabled = $1, event_logging_retention_days = $2, magic_link_monthly_quota = $3,
-		max_users = $4, allow_attestation = $5, generate_sign_in_token_enabled = $6,
-		magic_links_enabled = $7, developer_logging_ends_at = $8,
-		allowed_origins = $9, allowed_rp_ids = $10
-		WHERE id = $11`,
-		f.EventLoggingEnabled, f.EventLoggingRetentionDays, f.MagicLinkMonthlyQuota,
-		f.MaxUsers, f.AllowAttestation, f.GenerateSignInTokenEnabled,
-		f.MagicLinksEnabled, f.DeveloperLoggingEndsAt,
-		nonNilStrings(f.AllowedOrigins), nonNilStrings(f.AllowedRPIDs), appID)
+// UpdateFeatures writes the Set members in one UPDATE.
+func (s *Store) UpdateFeatures(ctx context.Context, appID string, u store.FeaturesUpdate) error {
+	sets, args := featureAssignments(u)
+	args = append(args, appID)
+	n, err := exec(ctx, s.pool, `UPDATE apps SET `+strings.Join(sets, ", ")+
+		` WHERE id = $`+strconv.Itoa(len(args)), args...)
 	return affectedOne(fmt.Sprintf("update features of app %q", appID), n, err)
+}
+
+// featureAssignments returns the SET clauses of the Set members and their
+// arguments ($1, $2, … in order); with none Set, a no-op that still tells
+// whether the app exists.
+func featureAssignments(u store.FeaturesUpdate) ([]string, []any) {
+	var (
+		sets []string
+		args []any
+	)
+	add := func(column string, set bool, v any) {
+		if set {
+			args = append(args, v)
+			sets = append(sets, column+" = $"+strconv.Itoa(len(args)))
+		}
+	}
+	add("event_logging_enabled", u.EventLoggingEnabled.Set, u.EventLoggingEnabled.Value)
+	add("event_logging_retention_days", u.EventLoggingRetentionDays.Set, u.EventLoggingRetentionDays.Value)
+	add("magic_link_monthly_quota", u.MagicLinkMonthlyQuota.Set, u.MagicLinkMonthlyQuota.Value)
+	add("max_users", u.MaxUsers.Set, u.MaxUsers.Value)
+	add("allow_attestation", u.AllowAttestation.Set, u.AllowAttestation.Value)
+	add("generate_sign_in_token_enabled", u.GenerateSignInTokenEnabled.Set, u.GenerateSignInTokenEnabled.Value)
+	add("magic_links_enabled", u.MagicLinksEnabled.Set, u.MagicLinksEnabled.Value)
+	add("developer_logging_ends_at", u.DeveloperLoggingEndsAt.Set, u.DeveloperLoggingEndsAt.Value)
+	add("allowed_origins", u.AllowedOrigins.Set, nonNilStrings(u.AllowedOrigins.Value))
+	add("allowed_rp_ids", u.AllowedRPIDs.Set, nonNilStrings(u.AllowedRPIDs.Value))
+	if len(sets) == 0 {
+		sets = []string{"id = id"}
+	}
+	return sets, args
 }
 
 // SetDeleteAt schedules or unschedules the app's deletion.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/passwordless-oss/server/internal/store"
@@ -93,19 +94,41 @@ func scanApp(row rowScanner) (store.App, error) {
 	return app, nil
 }
 
-// UpdateFeatures overwrites every feature column of the app.
-func (s *Store) UpdateFeatures(ctx context.Context, appID string, f store.Features) error {
-	n, err := s.execWrite(ctx, `UPDATE apps SET
-		event_logging_enabled = ?, event_logging_retention_days = ?, magic_link_monthly_quota = ?,
-		max_users = ?, allow_attestation = ?, generate_sign_in_token_enabled = ?,
-		magic_links_enabled = ?, developer_logging_ends_at = ?,
-		allowed_origins = ?, allowed_rp_ids = ?
-		WHERE id = ?`,
-		f.EventLoggingEnabled, f.EventLoggingRetentionDays, f.MagicLinkMonthlyQuota,
-		encInt64Ptr(f.MaxUsers), f.AllowAttestation, f.GenerateSignInTokenEnabled,
-		f.MagicLinksEnabled, encTimePtr(f.DeveloperLoggingEndsAt),
-		encStrings(f.AllowedOrigins), encStrings(f.AllowedRPIDs), appID)
+// UpdateFeatures writes the Set members in one UPDATE.
+func (s *Store) UpdateFeatures(ctx context.Context, appID string, u store.FeaturesUpdate) error {
+	sets, args := featureAssignments(u)
+	n, err := s.execWrite(ctx, `UPDATE apps SET `+strings.Join(sets, ", ")+` WHERE id = ?`, append(args, appID)...)
 	return affectedOne(fmt.Sprintf("update features of app %q", appID), n, err)
+}
+
+// featureAssignments returns the SET clauses of the Set members and their
+// arguments; with none Set, a no-op that still tells whether the app
+// exists.
+func featureAssignments(u store.FeaturesUpdate) ([]string, []any) {
+	var (
+		sets []string
+		args []any
+	)
+	add := func(column string, set bool, v any) {
+		if set {
+			sets = append(sets, column+" = ?")
+			args = append(args, v)
+		}
+	}
+	add("event_logging_enabled", u.EventLoggingEnabled.Set, u.EventLoggingEnabled.Value)
+	add("event_logging_retention_days", u.EventLoggingRetentionDays.Set, u.EventLoggingRetentionDays.Value)
+	add("magic_link_monthly_quota", u.MagicLinkMonthlyQuota.Set, u.MagicLinkMonthlyQuota.Value)
+	add("max_users", u.MaxUsers.Set, encInt64Ptr(u.MaxUsers.Value))
+	add("allow_attestation", u.AllowAttestation.Set, u.AllowAttestation.Value)
+	add("generate_sign_in_token_enabled", u.GenerateSignInTokenEnabled.Set, u.GenerateSignInTokenEnabled.Value)
+	add("magic_links_enabled", u.MagicLinksEnabled.Set, u.MagicLinksEnabled.Value)
+	add("developer_logging_ends_at", u.DeveloperLoggingEndsAt.Set, encTimePtr(u.DeveloperLoggingEndsAt.Value))
+	add("allowed_origins", u.AllowedOrigins.Set, encStrings(u.AllowedOrigins.Value))
+	add("allowed_rp_ids", u.AllowedRPIDs.Set, encStrings(u.AllowedRPIDs.Value))
+	if len(sets) == 0 {
+		sets = []string{"id = id"}
+	}
+	return sets, args
 }
 
 // SetDeleteAt schedules or unschedules the app's deletion.

@@ -124,13 +124,103 @@ var featureCases = func() []testCase {
 				app.Features.AllowedOrigins = []string{"https://old.example.com"}
 				app.Features.AllowedRPIDs = []string{"old.example.com"}
 				must(t, s.CreateApp(t.Context(), app, nil))
-				must(t, s.UpdateFeatures(t.Context(), "app1", v.f))
+				must(t, s.UpdateFeatures(t.Context(), "app1", store.AllFeatures(v.f)))
 				wantFeatures(t, s, "app1", v.f)
 			}},
 		)
 	}
-	return append(cases, testCase{"update unknown", func(t *testing.T, s store.Store) {
-		wantErr(t, s.UpdateFeatures(t.Context(), "nope", store.Features{}), store.ErrNotFound)
+	return append(append(cases, partialFeatureCases...), testCase{"update unknown", func(t *testing.T, s store.Store) {
+		wantErr(t, s.UpdateFeatures(t.Context(), "nope", store.AllFeatures(store.Features{})), store.ErrNotFound)
+		wantErr(t, s.UpdateFeatures(t.Context(), "nope", store.FeaturesUpdate{}), store.ErrNotFound)
+	}})
+}()
+
+// fullFeatures has every member set to a value no single update below
+// writes, so a member overwritten by mistake shows.
+var fullFeatures = store.Features{
+	EventLoggingEnabled:        true,
+	EventLoggingRetentionDays:  30,
+	MagicLinkMonthlyQuota:      500,
+	MaxUsers:                   ptr(int64(100)),
+	AllowAttestation:           true,
+	GenerateSignInTokenEnabled: true,
+	MagicLinksEnabled:          true,
+	DeveloperLoggingEndsAt:     ptr(at(time.Hour)),
+	AllowedOrigins:             []string{"https://a.example.com"},
+	AllowedRPIDs:               []string{"a.example.com"},
+}
+
+// partialFeatureCases write one member at a time: only that member
+// changes, and updates of different members, each made without reading
+// the other's result, both survive.
+var partialFeatureCases = func() []testCase {
+	members := []struct {
+		name   string
+		update store.FeaturesUpdate
+		apply  func(f *store.Features)
+	}{
+		{"event logging", store.FeaturesUpdate{EventLoggingEnabled: store.To(false)}, func(f *store.Features) { f.EventLoggingEnabled = false }},
+		{"retention", store.FeaturesUpdate{EventLoggingRetentionDays: store.To(7)}, func(f *store.Features) { f.EventLoggingRetentionDays = 7 }},
+		{"quota", store.FeaturesUpdate{MagicLinkMonthlyQuota: store.To(0)}, func(f *store.Features) { f.MagicLinkMonthlyQuota = 0 }},
+		{"max users", store.FeaturesUpdate{MaxUsers: store.To(ptr(int64(5)))}, func(f *store.Features) { f.MaxUsers = ptr(int64(5)) }},
+		{"max users cleared", store.FeaturesUpdate{MaxUsers: store.To[*int64](nil)}, func(f *store.Features) { f.MaxUsers = nil }},
+		{"attestation", store.FeaturesUpdate{AllowAttestation: store.To(false)}, func(f *store.Features) { f.AllowAttestation = false }},
+		{"generate token", store.FeaturesUpdate{GenerateSignInTokenEnabled: store.To(false)}, func(f *store.Features) { f.GenerateSignInTokenEnabled = false }},
+		{"magic links", store.FeaturesUpdate{MagicLinksEnabled: store.To(false)}, func(f *store.Features) { f.MagicLinksEnabled = false }},
+		{"developer logging cleared", store.FeaturesUpdate{DeveloperLoggingEndsAt: store.To[*time.Time](nil)}, func(f *store.Features) { f.DeveloperLoggingEndsAt = nil }},
+		{"origins", store.FeaturesUpdate{AllowedOrigins: store.To([]string{"https://b.example.com", "https://c.example.com"})},
+			func(f *store.Features) { f.AllowedOrigins = []string{"https://b.example.com", "https://c.example.com"} }},
+		{"rp ids cleared", store.FeaturesUpdate{AllowedRPIDs: store.To([]string{})}, func(f *store.Features) { f.AllowedRPIDs = nil }},
+		{"nothing", store.FeaturesUpdate{}, func(*store.Features) {}},
+	}
+	createFull := func(t *testing.T, s store.Store) {
+		app := newApp("app1")
+		app.Features = fullFeatures
+		must(t, s.CreateApp(t.Context(), app, nil))
+	}
+	var cases []testCase
+	for _, m := range members {
+		cases = append(cases, testCase{"partial update " + m.name, func(t *testing.T, s store.Store) {
+			createFull(t, s)
+			must(t, s.UpdateFeatures(t.Context(), "app1", m.update))
+			want := fullFeatures
+			m.apply(&want)
+			wantFeatures(t, s, "app1", want)
+		}})
+	}
+	return append(cases, testCase{"partial updates of different members both survive", func(t *testing.T, s store.Store) {
+		createFull(t, s)
+		// As a management change on one instance and a self-service
+		// toggle on another would, neither having seen the other.
+		must(t, s.UpdateFeatures(t.Context(), "app1", store.FeaturesUpdate{AllowedOrigins: store.To([]string{"https://new.example.com"})}))
+		must(t, s.UpdateFeatures(t.Context(), "app1", store.FeaturesUpdate{MagicLinksEnabled: store.To(false)}))
+		want := fullFeatures
+		want.AllowedOrigins = []string{"https://new.example.com"}
+		want.MagicLinksEnabled = false
+		wantFeatures(t, s, "app1", want)
+	}}, testCase{"concurrent partial updates of different members all survive", func(t *testing.T, s store.Store) {
+		createFull(t, s)
+		updates := []store.FeaturesUpdate{
+			{EventLoggingRetentionDays: store.To(1)},
+			{MagicLinkMonthlyQuota: store.To(2)},
+			{MaxUsers: store.To(ptr(int64(3)))},
+			{MagicLinksEnabled: store.To(false)},
+			{GenerateSignInTokenEnabled: store.To(false)},
+			{AllowedOrigins: store.To([]string{"https://d.example.com"})},
+			{AllowedRPIDs: store.To([]string{"d.example.com"})},
+		}
+		errs := make(chan error, len(updates))
+		for _, u := range updates {
+			go func() { errs <- s.UpdateFeatures(t.Context(), "app1", u) }()
+		}
+		for range updates {
+			must(t, <-errs)
+		}
+		want := fullFeatures
+		want.EventLoggingRetentionDays, want.MagicLinkMonthlyQuota, want.MaxUsers = 1, 2, ptr(int64(3))
+		want.MagicLinksEnabled, want.GenerateSignInTokenEnabled = false, false
+		want.AllowedOrigins, want.AllowedRPIDs = []string{"https://d.example.com"}, []string{"d.example.com"}
+		wantFeatures(t, s, "app1", want)
 	}})
 }()
 

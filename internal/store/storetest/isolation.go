@@ -15,7 +15,7 @@ import (
 var isolationCases = []testCase{
 	{"app", func(t *testing.T, s store.Store) {
 		isolated(t, s, func(ctx context.Context) {
-			must(t, s.UpdateFeatures(ctx, "b", store.Features{MaxUsers: ptr(int64(1))}))
+			must(t, s.UpdateFeatures(ctx, "b", store.FeaturesUpdate{MaxUsers: store.To(ptr(int64(1)))}))
 			must(t, s.SetDeleteAt(ctx, "b", nil))
 			must(t, s.DeleteApp(ctx, "b"))
 		})
