@@ -579,7 +579,7 @@ func (b *badInput) routes() []route {
 		{method: "POST", path: "/signin/generate-token", auth: "sk", scope: "token_verify", pass: true, members: []member{
 			{"userId", kReqStr, `"u1"`, 0}, {"timeToLive", kInt, `120`, 0}, {"purpose", kStr, `"sign-in"`, 0}}},
 		{method: "POST", path: "/alias", auth: "sk", pass: true, members: []member{
-			{"userId", kReqStr, `"bi-alias"`, 0}, {"aliases", kStrs, `["bi-alias@example.com"]`, 0}, {"hashing", kBool, `false`, 0}}},
+			{"userId", kReqStr, `"bi-alias"`, 64}, {"aliases", kStrs, `["bi-alias@example.com"]`, 0}, {"hashing", kBool, `false`, 0}}},
 		{method: "GET", path: "/alias/list", auth: "sk", pass: true, readOnly: true, query: "userId=u1"},
 		{method: "GET", path: "/credentials/list", auth: "sk", pass: true, readOnly: true, query: "userId=u1"},
 		{method: "POST", path: "/credentials/list", auth: "sk", pass: true, members: []member{{"userId", kReqStr, `"u1"`, 0}}},
@@ -604,7 +604,7 @@ func (b *badInput) routes() []route {
 			{"enableManuallyGeneratedAuthenticationTokens", kBool, `true`, 0}, {"enableMagicLinks", kBool, `true`, 0}}},
 		{method: "POST", path: "/magic-links/send", auth: "sk", pass: true, members: []member{
 			{"emailAddress", kReqStr, `"admin@example.com"`, 0}, {"urlTemplate", kReqStr, `"https://example.com/?t=$TOKEN"`, 0},
-			{"userId", kReqStr, `"u1"`, 0}, {"timeToLive", kInt, `600`, 0}}},
+			{"userId", kReqStr, `"u1"`, 64}, {"timeToLive", kInt, `600`, 0}}},
 		{method: "GET", path: "/reporting/credentials/periodic", auth: "sk", pass: true, readOnly: true, query: "from=2024-01-01&to=2024-12-31"},
 		{method: "GET", path: "/reporting/active-users/periodic", auth: "sk", pass: true, readOnly: true, query: "from=2024-01-01&to=2024-12-31"},
 		{method: "GET", path: "/authenticators/list", auth: "sk", pass: true, readOnly: true, query: "isAllowed=true"},

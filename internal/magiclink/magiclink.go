@@ -31,6 +31,7 @@ import (
 	"github.com/passwordless-oss/server/internal/mail"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/users"
 	"github.com/passwordless-oss/server/internal/wire"
 )
 
@@ -173,6 +174,9 @@ func validate(req SendRequest) (request, error) {
 	r.userID = string(req.UserID)
 	if strings.TrimSpace(r.userID) == "" {
 		errs["userId"] = []string{msgUserIDRequired}
+	} else if len(r.userID) > users.MaxUserIDBytes {
+		// The id is stored with the mail record and put in the token.
+		errs["userId"] = []string{users.UserIDTooLong}
 	}
 
 	ttl := int64(DefaultTimeToLive)

@@ -28,7 +28,6 @@ import (
 // Limits of /register/token (api-spec.md §4.2, §7).
 const (
 	maxHints        = 3
-	maxUserIDBytes  = 64 // WebAuthn's limit on user handles
 	maxNicknameRune = 64
 )
 
@@ -115,8 +114,8 @@ func (s *Service) validateRegisterToken(app store.App, req RegisterTokenRequest)
 	userID, username := req.UserID.String(), req.Username.String()
 	if userID == "" {
 		errs["userId"] = append(errs["userId"], "The UserId field is required.")
-	} else if len(userID) > maxUserIDBytes {
-		errs["userId"] = append(errs["userId"], "The field UserId must be at most 64 bytes long (UTF-8).")
+	} else if len(userID) > users.MaxUserIDBytes {
+		errs["userId"] = append(errs["userId"], users.UserIDTooLong)
 	}
 	if username == "" {
 		errs["username"] = append(errs["username"], "The Username field is required.")

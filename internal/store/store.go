@@ -31,7 +31,26 @@ var (
 	// ErrQuotaExceeded means a reservation was refused because the app has
 	// used up its quota; nothing was written.
 	ErrQuotaExceeded = errors.New("store: quota exceeded")
+	// ErrTooLong means a value is longer than the store accepts (see
+	// MaxStoredUserIDBytes); nothing was written.
+	ErrTooLong = errors.New("store: value too long")
 )
+
+// MaxStoredUserIDBytes is the longest user id every Store accepts. User ids
+// are indexed, and PostgreSQL refuses index entries over about 2.7 kB with
+// an error that says nothing about the input, so writes that store a user
+// id refuse a longer one with ErrTooLong before touching the database, on
+// every backend alike. The API admits far less (users.MaxUserIDBytes); the
+// margin is for data imported from elsewhere.
+const MaxStoredUserIDBytes = 1024
+
+// CheckUserID returns ErrTooLong for a user id over MaxStoredUserIDBytes.
+func CheckUserID(userID string) error {
+	if len(userID) > MaxStoredUserIDBytes {
+		return ErrTooLong
+	}
+	return nil
+}
 
 // App is one customer application (tenant).
 type App struct {
@@ -336,8 +355,9 @@ type Store interface {
 	// not nil, once.ID is consumed for cred.AppID (as by ConsumeOnce) in that
 	// transaction too, before anything else: ErrAlreadyUsed if it was
 	// consumed before. It returns ErrConflict if the credential id exists in
-	// the app, ErrAliasConflict if an alias belongs to another user. On any
-	// error nothing is written, and once is not consumed.
+	// the app, ErrAliasConflict if an alias belongs to another user,
+	// ErrTooLong if the user id is too long (see CheckUserID). On any error
+	// nothing is written, and once is not consumed.
 	AddCredential(ctx context.Context, cred Credential, aliases []Alias, once *Once) error
 	// GetCredential returns the credential with that id or ErrNotFound.
 	GetCredential(ctx context.Context, appID string, credentialID []byte) (Credential, error)
@@ -359,7 +379,7 @@ type Store interface {
 
 	// ReplaceAliases atomically replaces the user's whole alias set (an
 	// empty slice removes all). ErrAliasConflict if a hash belongs to another
-	// user; nothing changes then.
+	// user, ErrTooLong if the user id is too long; nothing changes then.
 	ReplaceAliases(ctx context.Context, appID, userID string, aliases []Alias) error
 	// AliasOwner returns the user id owning the alias hash, or ErrNotFound.
 	AliasOwner(ctx context.Context, appID, hash string) (string, error)
@@ -449,13 +469,15 @@ type Store interface {
 	// id sorts after after (byte order; nil: from the start), ordered by id.
 	ListCredentialsPage(ctx context.Context, appID string, after []byte, limit int) ([]Credential, error)
 	// ImportCredentials stores many credentials of one or more apps in one
-	// transaction; ErrConflict (and nothing written) if an id exists.
+	// transaction; ErrConflict (and nothing written) if an id exists,
+	// ErrTooLong (and nothing written) if a user id is too long.
 	ImportCredentials(ctx context.Context, creds []Credential) error
 	// ListAliasesPage returns up to limit of the app's aliases whose hash
 	// sorts after after (byte order), ordered by hash.
 	ListAliasesPage(ctx context.Context, appID, after string, limit int) ([]UserAlias, error)
 	// ImportAliases stores aliases in one transaction; ErrAliasConflict (and
-	// nothing written) if a hash is taken.
+	// nothing written) if a hash is taken, ErrTooLong (and nothing written)
+	// if a user id is too long.
 	ImportAliases(ctx context.Context, appID string, aliases []UserAlias) error
 
 	// HitRateLimit adds one hit to the counter key in the fixed window that

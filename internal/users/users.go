@@ -19,6 +19,14 @@ import (
 	"github.com/passwordless-oss/server/internal/wire"
 )
 
+// MaxUserIDBytes is the longest user id the API accepts wherever it stores
+// one: WebAuthn's limit on user handles, which user ids become at
+// registration. A longer id could never own a passkey.
+const MaxUserIDBytes = 64
+
+// UserIDTooLong is the validation message for a longer user id.
+const UserIDTooLong = "The field UserId must be at most 64 bytes long (UTF-8)."
+
 // Alias limits (api-spec.md §7).
 const (
 	MaxAliases     = 10
@@ -101,6 +109,8 @@ func (s *Service) SetAliases(ctx context.Context, app store.App, req SetAliasesR
 	errs := map[string][]string{}
 	if req.UserID == "" {
 		errs["userId"] = []string{"The UserId field is required."}
+	} else if len(req.UserID) > MaxUserIDBytes {
+		errs["userId"] = []string{UserIDTooLong}
 	}
 	if req.Aliases == nil {
 		// The original crashed on null; an absent list is a mistake, not a

@@ -12,6 +12,9 @@ import (
 
 // ReplaceAliases replaces the user's whole alias set in one transaction.
 func (s *Store) ReplaceAliases(ctx context.Context, appID, userID string, aliases []store.Alias) error {
+	if err := store.CheckUserID(userID); err != nil {
+		return fmt.Errorf("postgres: replace aliases of app %q: %w", appID, err)
+	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		return replaceAliases(ctx, tx, appID, userID, aliases)
 	})

@@ -51,6 +51,11 @@ func (s *Store) ImportCredentials(ctx context.Context, creds []store.Credential)
 	if len(creds) == 0 {
 		return nil
 	}
+	for _, c := range creds {
+		if err := store.CheckUserID(c.UserID); err != nil {
+			return fmt.Errorf("postgres: import credentials: %w", err)
+		}
+	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		rows := pgx.CopyFromSlice(len(creds), func(i int) ([]any, error) {
 			c := creds[i]
@@ -105,6 +110,11 @@ func (s *Store) ListAliasesPage(ctx context.Context, appID, after string, limit 
 func (s *Store) ImportAliases(ctx context.Context, appID string, aliases []store.UserAlias) error {
 	if len(aliases) == 0 {
 		return nil
+	}
+	for _, a := range aliases {
+		if err := store.CheckUserID(a.UserID); err != nil {
+			return fmt.Errorf("postgres: import aliases of app %q: %w", appID, err)
+		}
 	}
 	hashes := make([]string, len(aliases))
 	users := make([]string, len(aliases))

@@ -11,6 +11,9 @@ import (
 
 // ReplaceAliases replaces the user's whole alias set in one transaction.
 func (s *Store) ReplaceAliases(ctx context.Context, appID, userID string, aliases []store.Alias) error {
+	if err := store.CheckUserID(userID); err != nil {
+		return fmt.Errorf("sqlite: replace aliases of app %q: %w", appID, err)
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return replaceAliases(ctx, tx, appID, userID, aliases)
 	})

@@ -17,6 +17,9 @@ const credentialColumns = `app_id, credential_id, user_id, user_handle, public_k
 // aliases is not empty, replaces the user's aliases, all in one
 // transaction: a refused write leaves once unconsumed.
 func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases []store.Alias, once *store.Once) error {
+	if err := store.CheckUserID(c.UserID); err != nil {
+		return fmt.Errorf("sqlite: add credential to app %q: %w", c.AppID, err)
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.consumeInTx(ctx, tx, c.AppID, once); err != nil {
 			return err

@@ -59,6 +59,11 @@ func (s *Store) ImportCredentials(ctx context.Context, creds []store.Credential)
 	if len(creds) == 0 {
 		return nil
 	}
+	for _, c := range creds {
+		if err := store.CheckUserID(c.UserID); err != nil {
+			return fmt.Errorf("sqlite: import credentials: %w", err)
+		}
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var full *sql.Stmt
 		if len(creds) >= importChunk {
@@ -162,6 +167,11 @@ func (s *Store) ListAliasesPage(ctx context.Context, appID, after string, limit 
 func (s *Store) ImportAliases(ctx context.Context, appID string, aliases []store.UserAlias) error {
 	if len(aliases) == 0 {
 		return nil
+	}
+	for _, a := range aliases {
+		if err := store.CheckUserID(a.UserID); err != nil {
+			return fmt.Errorf("sqlite: import aliases of app %q: %w", appID, err)
+		}
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		args := make([]any, 0, importChunk*4)

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConsumedWithWrite", func(t *testing.T) { runCases(t, open, onceCases) })
 	t.Run("Aliases", func(t *testing.T) { runCases(t, open, aliasCases) })
 	t.Run("Users", func(t *testing.T) { runCases(t, open, userCases) })
+	t.Run("UserIDs", func(t *testing.T) { runCases(t, open, userIDCases) })
 	t.Run("AuthConfigs", func(t *testing.T) { runCases(t, open, authConfigCases) })
 	t.Run("Events", func(t *testing.T) { runCases(t, open, eventCases) })
 	t.Run("DispatchedEmails", func(t *testing.T) { runCases(t, open, emailCases) })
