@@ -6,6 +6,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 // (beyond the 30-day quota window).
 const dispatchedEmailRetention = 50 * 24 * time.Hour
 
-// RunOnce runs every job once.
+// RunOnce runs every job once. The steps are independent, so a failing
+// one does not keep the others from running (a snapshot error must not
+// leave expired records for another hour); the errors are joined.
 func RunOnce(ctx context.Context, st store.Store, now time.Time) error {
 	steps := []struct {
 		name string
@@ -30,12 +33,13 @@ func RunOnce(ctx context.Context, st store.Store, now time.Time) error {
 		{"rate limits", func() error { return st.PurgeRateLimitsBefore(ctx, now) }},
 		{"dispatched e-mail", func() error { return st.PurgeDispatchedEmailsBefore(ctx, now.Add(-dispatchedEmailRetention)) }},
 	}
+	var errs []error
 	for _, s := range steps {
 		if err := s.run(); err != nil {
-			return &stepError{step: s.name, err: err}
+			errs = append(errs, &stepError{step: s.name, err: err})
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 type stepError struct {
