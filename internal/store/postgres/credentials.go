@@ -155,12 +155,16 @@ func (s *Store) CountUsers(ctx context.Context, appID string) (int64, error) {
 	return n, nil
 }
 
+// countActiveUsersQuery reads the entries of the app used at or after
+// since from the credentials_last_used index.
+const countActiveUsersQuery = `SELECT COUNT(DISTINCT user_id) FROM credentials
+	WHERE app_id = $1 AND last_used_at >= $2`
+
 // CountActiveUsers counts the distinct users with a credential used at or
 // after since.
 func (s *Store) CountActiveUsers(ctx context.Context, appID string, since time.Time) (int64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT COUNT(DISTINCT user_id) FROM credentials
-		WHERE app_id = $1 AND last_used_at >= $2`, appID, since).Scan(&n)
+	err := s.pool.QueryRow(ctx, countActiveUsersQuery, appID, since).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count active users of app %q: %w", appID, err)
 	}

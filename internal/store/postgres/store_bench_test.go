@@ -14,3 +14,16 @@ func BenchmarkStore(b *testing.B) {
 		return openStore(b, testServer(b).CreateDB(b))
 	})
 }
+
+// BenchmarkReports times the report snapshot's queries on 200k
+// credentials, after an ANALYZE as autovacuum would run. Run with:
+// go test -run '^$' -bench Reports -benchtime 20x ./internal/store/postgres
+func BenchmarkReports(b *testing.B) {
+	storetest.BenchReports(b, func(b *testing.B) store.Store {
+		return openStore(b, testServer(b).CreateDB(b))
+	}, func(b *testing.B, s store.Store) {
+		if _, err := s.(*Store).pool.Exec(b.Context(), `VACUUM ANALYZE credentials`); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

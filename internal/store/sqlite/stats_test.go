@@ -15,18 +15,25 @@ import (
 
 type planCheck struct {
 	name, query, want string
+	args              []any // default: "app1", "user-1"
 }
 
 // planChecks are the per-user and per-alias lookups whose plans must not
-// depend on the size of the app.
+// depend on the size of the app, and the report snapshot's active-user
+// count, which must read only the recently used entries.
 var planChecks = []planCheck{
-	{"ListCredentials", listCredentialsQuery, "USING INDEX credentials_user (app_id=? AND user_id=?)"},
-	{"AliasOwner", aliasOwnerQuery, "USING PRIMARY KEY (app_id=? AND hash=?)"},
+	{"ListCredentials", listCredentialsQuery, "USING INDEX credentials_user (app_id=? AND user_id=?)", nil},
+	{"AliasOwner", aliasOwnerQuery, "USING PRIMARY KEY (app_id=? AND hash=?)", nil},
 	{"ListAliases", `SELECT hash, plaintext FROM aliases WHERE app_id = ? AND user_id = ? ORDER BY hash`,
-		"USING INDEX aliases_user (app_id=? AND user_id=?)"},
+		"USING INDEX aliases_user (app_id=? AND user_id=?)", nil},
 	{"replaceAliases delete", `DELETE FROM aliases WHERE app_id = ? AND user_id = ?`,
-		"USING INDEX aliases_user (app_id=? AND user_id=?)"},
+		"USING INDEX aliases_user (app_id=? AND user_id=?)", nil},
+	activeUsersPlan,
 }
+
+var activeUsersPlan = planCheck{"CountActiveUsers", countActiveUsersQuery,
+	"USING COVERING INDEX credentials_last_used (app_id=? AND last_used_at>?)",
+	[]any{"app1", encTime(time.Now().Add(-24 * time.Hour))}}
 
 // checkPlans runs EXPLAIN QUERY PLAN of planChecks on every connection of
 // the read pool and on the write connection. Each connection first runs a
@@ -58,7 +65,11 @@ func checkPlans(t *testing.T, s *Store, label string, checks []planCheck) {
 			t.Fatal(err)
 		}
 		for _, pc := range checks {
-			plan := explain(t, c, pc.query, "app1", "user-1")
+			args := pc.args
+			if args == nil {
+				args = []any{"app1", "user-1"}
+			}
+			plan := explain(t, c, pc.query, args...)
 			if !strings.Contains(plan, pc.want) {
 				t.Errorf("%s, connection %d: %s plan is %q, want %q", label, i, pc.name, plan, pc.want)
 			}
@@ -191,4 +202,43 @@ func TestQueryPlansAfterWrites(t *testing.T) {
 		}
 	}
 	checkPlans(t, s, "after writes", planChecks[:1])
+}
+
+// TestQueryPlansAfterUpgrade opens a file analyzed before migration 0003
+// added credentials_last_used: the report query must use the new index
+// at once, not wait for the statistics to go stale.
+func TestQueryPlansAfterUpgrade(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 50k credentials")
+	}
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateApp(ctx, store.App{ID: "app1", CreatedAt: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for from := 0; from < planSeeded; from += 5000 {
+		if err := s.ImportCredentials(ctx, benchCreds("app1", from, 5000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the schema before 0003, analyzed as such.
+	db, err := openWritePool(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP INDEX credentials_last_used`, `DELETE FROM schema_migrations WHERE version = 3`,
+		`DROP TABLE sqlite_stat1`, `ANALYZE`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	checkPlans(t, openAt(t, path), "after upgrade", []planCheck{activeUsersPlan})
 }

@@ -20,3 +20,17 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkReports times the report snapshot's queries on 200k
+// credentials. Run with:
+// go test -run '^$' -bench Reports -benchtime 20x ./internal/store/sqlite
+func BenchmarkReports(b *testing.B) {
+	storetest.BenchReports(b, func(b *testing.B) store.Store {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "reports.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	}, nil)
+}

@@ -94,12 +94,16 @@ func (s *Store) DeleteUser(ctx context.Context, appID, userID string) error {
 	})
 }
 
+// countActiveUsersQuery reads only the credentials_last_used index: the
+// entries of the app used at or after since.
+const countActiveUsersQuery = `SELECT COUNT(DISTINCT user_id) FROM credentials
+	WHERE app_id = ? AND last_used_at >= ?`
+
 // CountActiveUsers counts the distinct users with a credential used at or
 // after since.
 func (s *Store) CountActiveUsers(ctx context.Context, appID string, since time.Time) (int64, error) {
 	var n int64
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM credentials
-		WHERE app_id = ? AND last_used_at >= ?`, appID, encTime(since)).Scan(&n)
+	err := s.read.QueryRowContext(ctx, countActiveUsersQuery, appID, encTime(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count active users of app %q: %w", appID, err)
 	}
