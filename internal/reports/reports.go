@@ -3,6 +3,7 @@
 package reports
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"time"
@@ -79,12 +80,15 @@ func Snapshot(ctx context.Context, st store.Store, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("list apps: %w", err)
 	}
+	// One app's failure (an app deleted meanwhile, say) must not cost the
+	// others their snapshot.
+	var errs []error
 	for _, id := range ids {
 		if err := SnapshotApp(ctx, st, id, now); err != nil {
-			return fmt.Errorf("app %s: %w", id, err)
+			errs = append(errs, fmt.Errorf("app %s: %w", id, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // SnapshotApp writes today's report rows of one app, replacing any taken
