@@ -29,11 +29,13 @@ var browsers = []rule{
 	{regexp.MustCompile(`Version/.*Safari/`), "Safari"},
 }
 
+// OS version patterns. Versions are at most four digits, so that the
+// label stored with a credential stays short whatever the header says.
 var (
-	windowsNT = regexp.MustCompile(`Windows NT (\d+)\.(\d+)`)
-	macOS     = regexp.MustCompile(`Mac OS X (\d+)`)
-	iOS       = regexp.MustCompile(`(?:iPhone|iPad|iPod).*? OS (\d+)`)
-	android   = regexp.MustCompile(`Android (\d+)`)
+	windowsNT = regexp.MustCompile(`Windows NT (\d{1,4})\.(\d{1,4})`)
+	macOS     = regexp.MustCompile(`Mac OS X (\d{1,4})`)
+	iOS       = regexp.MustCompile(`(?:iPhone|iPad|iPod).*? OS (\d{1,4})`)
+	android   = regexp.MustCompile(`Android (\d{1,4})`)
 )
 
 // Device returns the device label for a User-Agent, or "" if it is empty.
