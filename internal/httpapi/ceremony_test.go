@@ -573,3 +573,27 @@ func TestSigninTokenReportsVerifiedRPID(t *testing.T) {
 		t.Fatalf("verify token rpId = %v, want the verified %q", got, testRPID)
 	}
 }
+
+// TestCountryHeader: a CF-IPCountry code is recorded with the sign-in, and
+// anything else (long text, bytes that are not UTF-8) is dropped rather
+// than stored, on both stores.
+func TestCountryHeader(t *testing.T) {
+	for kind, open := range bothStores {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnv(t, open)
+			a := softauthn.New()
+			e.register(a, map[string]any{"userId": "u1", "username": "alice"})
+			for _, tt := range []struct{ header, want string }{
+				{"se", "SE"}, {"T1", "T1"}, {"Sweden", ""}, {"\xff\xfe", ""}, {"", ""},
+			} {
+				h := e.public()
+				h.Set("CF-IPCountry", tt.header)
+				var res struct{ Token string }
+				e.do("POST", "/signin/complete", h, e.signinBody(a, map[string]any{"userId": "u1"})).want(200).decode(&res)
+				if got, _ := e.verify(res.Token)["country"].(string); got != tt.want {
+					t.Errorf("CF-IPCountry %q: country %q, want %q", tt.header, got, tt.want)
+				}
+			}
+		})
+	}
+}

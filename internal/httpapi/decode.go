@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/passwordless-oss/server/internal/problem"
@@ -41,7 +42,40 @@ func decode(r *http.Request, v any, optional bool) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.Malformed("The request body contains more than one JSON value.")
 	}
+	// The escape is the only way a NUL gets into a JSON string, so the
+	// exact check runs only for the rare body that holds it.
+	if bytes.Contains(body, []byte(`\u0000`)) && holdsNUL(body) {
+		return problem.Malformed("Strings in the request body must not contain the NUL character (\\u0000).")
+	}
 	return nil
+}
+
+// holdsNUL reports whether a string value of the JSON document contains a
+// NUL. Such strings are refused on every store: PostgreSQL cannot store
+// them, and no identifier or name needs one. Member names are not checked,
+// since unknown members are ignored anyway.
+func holdsNUL(body []byte) bool {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case string:
+			return strings.IndexByte(x, 0) >= 0
+		case []any:
+			return slices.ContainsFunc(x, walk)
+		case map[string]any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(doc)
 }
 
 // isJSONNull reports whether the body is the JSON literal null.
@@ -98,8 +132,17 @@ func queryValues(r *http.Request, name string) []string {
 	var out []string
 	for k, vs := range r.URL.Query() {
 		if strings.EqualFold(k, name) {
-			out = append(out, vs...)
+			for _, v := range vs {
+				out = append(out, storable(v))
+			}
 		}
 	}
 	return out
+}
+
+// storable makes a query value safe to compare with stored text, the way
+// JSON decoding treats body strings: bytes that are not UTF-8, and NULs,
+// become U+FFFD (PostgreSQL refuses both, even in a lookup).
+func storable(v string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 }

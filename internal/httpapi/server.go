@@ -157,9 +157,11 @@ func (s *Server) setCommonHeaders(h http.Header) {
 func (s *Server) serve(w http.ResponseWriter, conn http.ResponseWriter, r *http.Request) {
 	r.URL.Path = trimTrailingSlash(r.URL.Path)
 	r.URL.RawPath = ""
-	if path.Clean(r.URL.Path) != r.URL.Path {
+	if path.Clean(r.URL.Path) != r.URL.Path || r.URL.Path != storable(r.URL.Path) {
 		// Dot segments and doubled slashes name no endpoint; answering them
-		// (or redirecting, as ServeMux would) invites path confusion.
+		// (or redirecting, as ServeMux would) invites path confusion. Nor
+		// does a path that is not UTF-8 or holds a NUL: its parameters
+		// could not even be looked up in PostgreSQL.
 		s.writeError(w, r, problem.New(http.StatusNotFound, "", "There is no endpoint at this path."))
 		return
 	}
