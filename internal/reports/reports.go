@@ -3,8 +3,8 @@
 package reports
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
