@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/store"
@@ -78,7 +80,9 @@ func (s *Service) Authenticate(ctx context.Context, kind store.KeyKind, value st
 func (s *Service) authenticate(ctx context.Context, kind store.KeyKind, value string) (Principal, error) {
 	appID, ok := apikey.AppID(value)
 	keyID := apikey.ID(value)
-	if !ok || appID == "" || keyID == "" {
+	// Ids that are not text cannot be stored ids; PostgreSQL would even
+	// refuse to look them up.
+	if !ok || appID == "" || keyID == "" || !isText(appID) || !isText(keyID) {
 		return Principal{}, ErrInvalidKey
 	}
 	key, err := s.store.GetAPIKey(ctx, appID, keyID)
@@ -123,4 +127,9 @@ func checkKey(key store.APIKey, value string) error {
 		return ErrLockedKey
 	}
 	return nil
+}
+
+// isText reports whether s is UTF-8 without NULs.
+func isText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
