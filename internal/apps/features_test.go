@@ -1,39 +1,15 @@
 package apps_test
 
 import (
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/postgres"
-	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/wire"
 )
-
-// stores opens a fresh store of each kind; the PostgreSQL one is skipped
-// as package pgtest decides.
-var stores = map[string]func(t *testing.T) store.Store{
-	"sqlite": func(t *testing.T) store.Store {
-		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "apps.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) store.Store {
-		st, err := postgres.Open(t.Context(), pgtest.Connect(t).CreateDB(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
 
 // TestFeaturesFromStaleKeyCheck: instance B holds a cached key check (the
 // app as it was), instance A changes features through the management API,
@@ -72,7 +48,7 @@ func TestFeaturesFromStaleKeyCheck(t *testing.T) {
 			},
 		},
 	}
-	for kind, open := range stores {
+	for kind, open := range teststores.Both {
 		for _, tt := range tests {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
 				ctx := t.Context()

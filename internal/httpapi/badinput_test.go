@@ -45,6 +45,7 @@ import (
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
 )
@@ -979,7 +980,7 @@ func TestBadInputMatrixPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long matrix")
 	}
-	runMatrix(t, newBadInputOn(t, openPostgres(t), nil))
+	runMatrix(t, newBadInputOn(t, teststores.Postgres(t), nil))
 }
 
 func runMatrix(t *testing.T, b *badInput) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 func TestCeremoniesPerAlgorithm(t *testing.T) {
@@ -578,7 +579,7 @@ func TestSigninTokenReportsVerifiedRPID(t *testing.T) {
 // anything else (long text, bytes that are not UTF-8) is dropped rather
 // than stored, on both stores.
 func TestCountryHeader(t *testing.T) {
-	for kind, open := range bothStores {
+	for kind, open := range teststores.Both {
 		t.Run(kind, func(t *testing.T) {
 			e := newEnv(t, open)
 			a := softauthn.New()

@@ -2,12 +2,10 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -21,9 +19,7 @@ import (
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/postgres"
-	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
 )
@@ -59,20 +55,21 @@ type env struct {
 }
 
 // storeOpener, as an option of newEnv, opens the store to use instead of
-// a fresh SQLite file.
-type storeOpener func(t *testing.T) store.Store
+// a fresh SQLite file (teststores.Postgres, or either of teststores.Both).
+type storeOpener = func(testing.TB) store.Store
 
 // newEnv takes options of type func(*httpapi.Config),
 // func(*httpapi.Config, func() time.Time) (for parts that need the
 // environment's settable clock), func(*passkey.Deps) and storeOpener.
 func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
-	st := openSQLite(t)
+	open := teststores.SQLite
 	for _, o := range opts {
 		if o, ok := o.(storeOpener); ok {
-			st = o(t)
+			open = o
 		}
 	}
+	st := open(t)
 	clk := &clock{t: time.Now().UTC()}
 	sealer := token.NewSealer(st, clk.Now)
 	configs := authconfig.New(st, clk.Now)
@@ -115,29 +112,6 @@ func (e *env) in(t *testing.T) *env {
 	c.t = t
 	return &c
 }
-
-func openSQLite(t *testing.T) store.Store {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func openPostgres(t *testing.T) store.Store {
-	t.Helper()
-	st, err := postgres.Open(context.Background(), pgtest.Connect(t).CreateDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// bothStores are the store options of tests that run on each store.
-var bothStores = map[string]storeOpener{"sqlite": openSQLite, "postgres": openPostgres}
 
 func (e *env) createApp(id string) (string, apps.CreateResponse) {
 	e.t.Helper()

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"testing"
+
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestTextPostgreSQLCannotHold: NULs and bytes that are not UTF-8 reach the
@@ -10,7 +12,7 @@ import (
 // values), a 404 (paths) or a 400 (NUL in a body string), the same on every
 // store, and never a 500.
 func TestTextPostgreSQLCannotHold(t *testing.T) {
-	for kind, open := range bothStores {
+	for kind, open := range teststores.Both {
 		t.Run(kind, func(t *testing.T) {
 			e := newEnv(t, open)
 			for _, path := range []string{

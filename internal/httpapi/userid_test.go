@@ -8,6 +8,7 @@ import (
 
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/mail/mailtest"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -31,7 +32,7 @@ func TestUserIDLimit(t *testing.T) {
 		}},
 	}
 	okStatus := map[string]int{"/alias": 204, "/magic-links/send": 204, "/register/token": 200}
-	for kind, open := range bothStores {
+	for kind, open := range teststores.Both {
 		t.Run(kind, func(t *testing.T) {
 			e := newEnv(t, open, withMagicLinks(t, mailtest.NewServer(t), magiclink.Config{}))
 			e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":100}`).want(204)

@@ -3,40 +3,16 @@ package jobs_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/passwordless-oss/server/internal/jobs"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/postgres"
-	"github.com/passwordless-oss/server/internal/store/postgres/pgtest"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-
-// stores opens a fresh store of each kind; the PostgreSQL one is skipped
-// as package pgtest decides.
-var stores = map[string]func(t *testing.T) store.Store{
-	"sqlite": func(t *testing.T) store.Store {
-		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "jobs.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) store.Store {
-		st, err := postgres.Open(t.Context(), pgtest.Connect(t).CreateDB(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
 
 var errSnapshot = errors.New("snapshot query failed")
 
@@ -56,7 +32,7 @@ func TestRunOnce(t *testing.T) {
 		{"every step succeeds", func(s store.Store) store.Store { return s }, nil},
 		{"a failing snapshot skips no purge", func(s store.Store) store.Store { return failingSnapshot{s} }, errSnapshot},
 	}
-	for kind, open := range stores {
+	for kind, open := range teststores.Both {
 		for _, tt := range tests {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
 				st := open(t)
