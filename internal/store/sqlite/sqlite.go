@@ -36,6 +36,7 @@ type Store struct {
 	rs *readStmts  // prepared on read
 	ws *writeStmts // prepared on write
 	w  *committer  // runs every write on write
+	cp *checkpointer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -88,6 +89,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.closePools()
 		return nil, err
 	}
+	if s.cp, err = openCheckpointer(ctx, abs); err != nil {
+		s.closePools()
+		return nil, err
+	}
 	s.w = newCommitter(write, s.ws, refreshStats, statsEvery)
 	return s, nil
 }
@@ -99,8 +104,10 @@ func openWritePool(ctx context.Context, path string) (*sql.DB, error) {
 	// index, so it stays fast on large files. temp_store(MEMORY) keeps the
 	// statement journals of the committer's savepoints in memory; on disk
 	// they made a bulk import about a third slower.
+	// wal_autocheckpoint(0) and journal_size_limit: see checkpoint.go.
 	params["_pragma"] = append([]string{"journal_mode(WAL)", "temp_store(MEMORY)",
-		fmt.Sprintf("analysis_limit(%d)", analysisLimit)}, commonPragmas...)
+		fmt.Sprintf("analysis_limit(%d)", analysisLimit), "wal_autocheckpoint(0)",
+		fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)}, commonPragmas...)
 	db, err := sql.Open("sqlite", dsn(path, params))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open write pool: %w", err)
@@ -162,7 +169,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.w.close()
-		s.closeErr = errors.Join(refreshStatsDB(context.Background(), s.write), s.closePools())
+		s.closeErr = errors.Join(refreshStatsDB(context.Background(), s.write), s.cp.close(), s.closePools())
 	})
 	return s.closeErr
 }
