@@ -29,6 +29,7 @@ func benchCreds(app string, from, n int) []store.Credential {
 // BenchmarkImportCredentials imports batches of 5000 credentials into a
 // growing table and reports rows per second.
 func BenchmarkImportCredentials(b *testing.B) {
+	b.ReportAllocs()
 	const batch = 5000
 	srv := testServer(b)
 	s := openStore(b, srv.CreateDB(b))

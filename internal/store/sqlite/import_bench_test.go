@@ -30,6 +30,7 @@ func benchCreds(app string, from, n int) []store.Credential {
 // BenchmarkImportCredentials imports batches of 5000 credentials into a
 // growing table and reports rows per second.
 func BenchmarkImportCredentials(b *testing.B) {
+	b.ReportAllocs()
 	const batch = 5000
 	ctx := b.Context()
 	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
