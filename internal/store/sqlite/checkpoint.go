@@ -54,17 +54,9 @@ func openCheckpointer(ctx context.Context, path string) (*checkpointer, error) {
 	// synchronous(FULL) from commonPragmas: the connection that runs a
 	// checkpoint decides whether it syncs the database file.
 	params["_pragma"] = commonPragmas
-	db, err := sql.Open("sqlite", dsn(path, params))
+	db, err := openOneConn(ctx, path, params, "checkpoints")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open checkpoint connection: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s for checkpoints: %w", path, err)
+		return nil, err
 	}
 	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()

@@ -108,19 +108,23 @@ func openWritePool(ctx context.Context, path string) (*sql.DB, error) {
 	params["_pragma"] = append([]string{"journal_mode(WAL)", "temp_store(MEMORY)",
 		fmt.Sprintf("analysis_limit(%d)", analysisLimit), "wal_autocheckpoint(0)",
 		fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)}, commonPragmas...)
+	return openOneConn(ctx, path, params, "writes")
+}
+
+// openOneConn opens a pool of exactly one connection that stays open:
+// reopening would re-run the pragmas and drop SQLite's page cache.
+func openOneConn(ctx context.Context, path string, params url.Values, purpose string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn(path, params))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open write pool: %w", err)
+		return nil, fmt.Errorf("sqlite: open %s for %s: %w", path, purpose, err)
 	}
 	db.SetMaxOpenConns(1)
-	// Keep the connection open: reopening re-runs the pragmas and would
-	// drop SQLite's page cache.
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s for %s: %w", path, purpose, err)
 	}
 	return db, nil
 }
