@@ -695,3 +695,33 @@ func TestMountAndSettings(t *testing.T) {
 }
 
 func ptrWire(s string) *wire.String { v := wire.String(s); return &v }
+
+// TestTextOnly: addresses, forms and demo names that are not text (a NUL,
+// bytes that are not UTF-8) are refused before they reach a store, which
+// in PostgreSQL's case could not even look them up.
+func TestTextOnly(t *testing.T) {
+	e := newEnv(t, true)
+	ck, _ := e.admin()
+	token := e.csrf(ck)
+	for _, path := range []string{"/console/apps?q=%00", "/console/apps?q=%FF", "/console/apps/te%00st"} {
+		if r := e.do("GET", path, nil, nil, ck); r.status != http.StatusBadRequest {
+			t.Errorf("GET %s: %d, want 400", path, r.status)
+		}
+	}
+	for _, bad := range []string{"a\x00b", "a\xffb"} {
+		form := url.Values{"id": {"textapp"}, "adminEmail": {bad}, "csrf": {token}}
+		if r := e.do("POST", "/console/apps", form, nil, ck); r.status != http.StatusBadRequest {
+			t.Errorf("form value %q: %d, want 400", bad, r.status)
+		}
+	}
+	// (JSON carries no bytes that are not UTF-8: decoding makes them U+FFFD.)
+	if r := e.do("POST", "/console/demo/api/register-token", map[string]string{"username": "a\x00b"}, nil); r.status != http.StatusBadRequest {
+		t.Errorf("demo username with a NUL: %d, want 400", r.status)
+	}
+	if _, err := e.store.GetApp(context.Background(), "textapp"); err == nil {
+		t.Fatal("a refused form created the app")
+	}
+	if r := e.do("GET", "/console/apps?q=ok", nil, nil, ck); r.status != http.StatusOK {
+		t.Fatalf("ordinary query: %d", r.status)
+	}
+}

@@ -96,7 +96,7 @@ func (c *Console) demoRegisterToken(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Username string `json:"username"`
 	}
-	if json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&req) != nil || strings.TrimSpace(req.Username) == "" {
+	if json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&req) != nil || strings.TrimSpace(req.Username) == "" || !isText(req.Username) {
 		writeJSONError(w, http.StatusBadRequest, "Enter a username.")
 		return
 	}

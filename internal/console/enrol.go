@@ -125,7 +125,7 @@ func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, crossOrigin)
 		return
 	}
-	if json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil {
+	if json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req) != nil || !isText(req.Name) || !isText(req.Token) {
 		writeJSONError(w, http.StatusBadRequest, "Bad request.")
 		return
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/events"
@@ -81,7 +84,33 @@ func (c *Console) routes() {
 // ServeHTTP implements http.Handler.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.securityHeaders(w)
+	if !isText(r.URL.Path) || !allText(r.URL.Query()) {
+		c.fail(w, r, http.StatusBadRequest, "The address holds characters that are not text.")
+		return
+	}
 	c.mux.ServeHTTP(w, r)
+}
+
+// isText reports whether s is UTF-8 without NULs: what every store can
+// hold (PostgreSQL refuses anything else, even in a lookup), and all a
+// name, id or address ever needs.
+func isText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// allText reports whether every name and value of a query or form is text.
+func allText(vs url.Values) bool {
+	for k, list := range vs {
+		if !isText(k) {
+			return false
+		}
+		for _, v := range list {
+			if !isText(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func cacheable(h http.Handler) http.Handler {

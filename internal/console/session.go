@@ -212,6 +212,10 @@ func (c *Console) authed(h func(w http.ResponseWriter, r *http.Request, s sessio
 				c.fail(w, r, http.StatusForbidden, "The form is out of date or did not come from this console (CSRF check failed). Reload the page and try again.")
 				return
 			}
+			if !allText(r.PostForm) {
+				c.fail(w, r, http.StatusBadRequest, "The form holds characters that are not text.")
+				return
+			}
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)), s)
 	}
