@@ -438,9 +438,7 @@ func TestShutdownGraceExpires(t *testing.T) {
 func TestPublicRateLimiterMemory(t *testing.T) {
 	s := newServer(t, nil) // default limit: 600 per minute
 	s.start()
-	s.mu.Lock()
-	pid := s.cmd.Process.Pid
-	s.mu.Unlock()
+	pid := s.pid()
 	before, ok := residentKiB(pid)
 	if !ok {
 		t.Skip("no /proc/<pid>/status on this system")
@@ -477,9 +475,7 @@ func TestPublicRateLimiterMemory(t *testing.T) {
 func TestBodyMemoryBound(t *testing.T) {
 	s := newServer(t, nil)
 	s.start()
-	s.mu.Lock()
-	pid := s.cmd.Process.Pid
-	s.mu.Unlock()
+	pid := s.pid()
 	before, ok := residentKiB(pid)
 	if !ok {
 		t.Fatal("no /proc/<pid>/status: this test runs on Linux")
@@ -636,4 +632,11 @@ func TestSlowUploadsDoNotStarveOthers(t *testing.T) {
 	if _, err := s.expect(context.Background(), 200, "GET", "/health/http", nil, nil); err != nil {
 		t.Error(err)
 	}
+}
+
+// pid is the running server's process id.
+func (s *server) pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd.Process.Pid
 }

@@ -121,26 +121,33 @@ func TestQueryPlansAfterImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 50k credentials")
 	}
-	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "seeded.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateApp(ctx, store.App{ID: "app1", CreatedAt: time.Now()}, nil); err != nil {
-		t.Fatal(err)
-	}
-	for from := 0; from < planSeeded; from += 5000 {
-		if err := s.ImportCredentials(ctx, benchCreds("app1", from, 5000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := seededStore(t, path)
 	seedAliases(t, s, planSeeded)
 	checkPlans(t, s, "after import", planChecks)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	checkPlans(t, openAt(t, path), "after reopen", planChecks)
+}
+
+// seededStore opens a store at path whose app1 holds planSeeded
+// credentials, written by the bulk import.
+func seededStore(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateApp(t.Context(), store.App{ID: "app1", CreatedAt: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for from := 0; from < planSeeded; from += 5000 {
+		if err := s.ImportCredentials(t.Context(), benchCreds("app1", from, 5000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }
 
 // growCredentials adds n credentials to app1 without the bulk import (as
@@ -213,18 +220,7 @@ func TestQueryPlansAfterUpgrade(t *testing.T) {
 	}
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateApp(ctx, store.App{ID: "app1", CreatedAt: time.Now()}, nil); err != nil {
-		t.Fatal(err)
-	}
-	for from := 0; from < planSeeded; from += 5000 {
-		if err := s.ImportCredentials(ctx, benchCreds("app1", from, 5000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := seededStore(t, path)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
