@@ -159,9 +159,10 @@ func (c *call) healthHTTP() error {
 }
 
 type healthCheck struct {
-	Status  string         `json:"status"`
-	Elapsed float64        `json:"elapsedMilliseconds"`
-	Data    map[string]any `json:"data"`
+	Status      string         `json:"status"`
+	Description string         `json:"description,omitempty"`
+	Elapsed     float64        `json:"elapsedMilliseconds"`
+	Data        map[string]any `json:"data"`
 }
 
 type healthReport struct {
@@ -177,6 +178,10 @@ func (c *call) healthStorage() error {
 	if err := c.store.Ping(c.r.Context()); err != nil {
 		c.log.Error("storage health check failed", "err", err)
 		check.Status, status = "Unhealthy", http.StatusServiceUnavailable
+	} else if err := c.store.Degraded(); err != nil {
+		// Reads are served, so the instance stays in rotation (200), but
+		// the report says writes are refused.
+		check.Status, check.Description = "Degraded", err.Error()
 	}
 	check.Elapsed = ms(time.Since(start))
 	return c.json(status, healthReport{Status: check.Status, Elapsed: check.Elapsed, Results: map[string]healthCheck{"db": check}})

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
 )
 
 // problemContentType is compared byte for byte by the Node and Java SDKs:
@@ -20,8 +21,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.As(err, &p) {
 		p = problem.Internal(err)
 	}
+	if p.Status == http.StatusInternalServerError {
+		p = storageProblem(err, p)
+	}
 	switch {
-	case p.Code == "server_busy":
+	case p.Code == "server_busy", p.Code == "storage_full":
 		// Expected under load or attack: not a failure of the server.
 		s.log.Warn("request refused: server busy", "method", r.Method, "path", r.URL.Path)
 	case p.Status >= 500:
@@ -60,6 +64,35 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", problemContentType)
 	w.WriteHeader(p.Status)
 	w.Write(b)
+}
+
+// Answers to requests that failed because the storage did, not the
+// request: 503 with Retry-After, so that load balancers and SDKs retry.
+var (
+	storageFull = &problem.Problem{
+		Status: http.StatusServiceUnavailable,
+		Code:   "storage_full",
+		Title:  "The database is full: changes are refused until space is freed. Reads still work.",
+		Header: http.Header{"Retry-After": {"60"}},
+	}
+	storageUnavailable = &problem.Problem{
+		Status: http.StatusServiceUnavailable,
+		Code:   "storage_unavailable",
+		Title:  "The database is unavailable. Try again shortly.",
+		Header: http.Header{"Retry-After": {"5"}},
+	}
+)
+
+// storageProblem returns the 503 problem for an error caused by the
+// storage (keeping err as its logged cause), or p.
+func storageProblem(err error, p *problem.Problem) *problem.Problem {
+	switch {
+	case errors.Is(err, store.ErrFull):
+		return storageFull.WithCause(err)
+	case errors.Is(err, store.ErrUnavailable):
+		return storageUnavailable.WithCause(err)
+	}
+	return p
 }
 
 // writeJSON writes a success body.

@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -34,6 +35,13 @@ var (
 	// ErrTooLong means a value is longer than the store accepts (see
 	// MaxStoredUserIDBytes); nothing was written.
 	ErrTooLong = errors.New("store: value too long")
+	// ErrUnavailable means the storage itself failed, not the request: the
+	// same request may succeed when retried later.
+	ErrUnavailable = errors.New("store: storage unavailable")
+	// ErrFull means a write was refused because the database cannot grow
+	// (its disk, or its configured size, is full); nothing was written.
+	// Reads keep working. It is also an ErrUnavailable.
+	ErrFull = fmt.Errorf("store: database is full: %w", ErrUnavailable)
 )
 
 // MaxStoredUserIDBytes is the longest user id every Store accepts. User ids
@@ -295,6 +303,9 @@ type UserAlias struct {
 type Store interface {
 	// Ping checks that the backend is reachable.
 	Ping(ctx context.Context) error
+	// Degraded reports why writes are being refused while reads work (an
+	// error wrapping ErrFull), or nil.
+	Degraded() error
 	// Close releases the backend's resources.
 	Close() error
 

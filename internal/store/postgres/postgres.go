@@ -79,6 +79,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Degraded is always nil: PostgreSQL reports a full disk as an error of
+// the request that meets it.
+func (s *Store) Degraded() error { return nil }
+
 // Close closes the pool, waiting for borrowed connections to come back.
 func (s *Store) Close() error {
 	s.pool.Close()

@@ -98,6 +98,10 @@ type committer struct {
 	closed  bool
 	stopped chan struct{}
 
+	// holds carries work that must run while no write transaction is
+	// open (see hold).
+	holds chan holdRequest
+
 	batch []*job // reused between batches; only the committer touches it
 }
 
@@ -111,6 +115,7 @@ func newCommitter(db *sql.DB, stmts *writeStmts, maintain txFunc, maintainEvery 
 		maintain:      maintain,
 		maintainEvery: maintainEvery,
 		stopped:       make(chan struct{}),
+		holds:         make(chan holdRequest),
 		batch:         make([]*job, 0, maxBatchJobs),
 	}
 	go c.run()
@@ -158,13 +163,43 @@ func (c *committer) close() {
 	<-c.stopped
 }
 
+// holdRequest is a function to run between two batches.
+type holdRequest struct {
+	fn   func()
+	done chan struct{}
+}
+
+// hold runs fn in the committer's goroutine between two batches, so that
+// no write transaction of the Store is open while it runs; writes
+// submitted meanwhile wait in the queue. It reports false, without running
+// fn, once the committer has stopped.
+func (c *committer) hold(fn func()) bool {
+	req := holdRequest{fn: fn, done: make(chan struct{})}
+	select {
+	case c.holds <- req:
+	case <-c.stopped:
+		return false
+	}
+	<-req.done
+	return true
+}
+
 func (c *committer) run() {
 	defer close(c.stopped)
-	for j := range c.queue {
-		c.runBatch(j)
-		if n := c.committedJobs.Load(); c.maintain != nil && n-c.maintainedAt >= c.maintainEvery {
-			c.maintainedAt = n
-			c.runBatch(&job{ctx: context.Background(), fn: c.maintain, done: make(chan jobResult, 1)})
+	for {
+		select {
+		case j, ok := <-c.queue:
+			if !ok {
+				return
+			}
+			c.runBatch(j)
+			if n := c.committedJobs.Load(); c.maintain != nil && n-c.maintainedAt >= c.maintainEvery {
+				c.maintainedAt = n
+				c.runBatch(&job{ctx: context.Background(), fn: c.maintain, done: make(chan jobResult, 1)})
+			}
+		case req := <-c.holds:
+			req.fn()
+			close(req.done)
 		}
 	}
 }
@@ -251,7 +286,9 @@ func (c *committer) runJob(tx *sql.Tx, j *job, savepoint, release, rollbackTo *s
 	}
 	if j.err != nil {
 		if _, err := rollbackTo.ExecContext(ctx); err != nil {
-			return fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+			// SQLite may have rolled the whole transaction back after the
+			// job's error (SQLITE_FULL does): keep that cause visible.
+			return fmt.Errorf("sqlite: rollback to savepoint after %w: %w", j.err, err)
 		}
 	}
 	if _, err := release.ExecContext(ctx); err != nil {

@@ -38,6 +38,8 @@ type Store struct {
 	w  *committer  // runs every write on write
 	cp *checkpointer
 
+	full fullness
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -56,14 +58,36 @@ var commonPragmas = []string{
 	"synchronous(FULL)",
 }
 
-// Open opens or creates the database file at path, brings its schema up to
-// date and returns a ready Store.
+// Options tune a Store; the zero value means the defaults.
+type Options struct {
+	// MaxWAL bounds the write-ahead log file in bytes (DefaultMaxWAL when
+	// 0, at least 4 MiB): the log is emptied once it passes a quarter of
+	// it, and writes wait briefly for readers once it reaches it.
+	MaxWAL int64
+	// MaxPages, when not 0, caps the database file at this many pages
+	// (SQLite's max_page_count). Past it writes fail as on a full disk.
+	MaxPages int64
+}
+
+// Open opens or creates the database file at path with the default
+// options, brings its schema up to date and returns a ready Store.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenOptions(ctx, path, Options{})
+}
+
+// OpenOptions is Open with options.
+func OpenOptions(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.MaxWAL == 0 {
+		opts.MaxWAL = DefaultMaxWAL
+	}
+	if opts.MaxWAL < minMaxWAL {
+		return nil, fmt.Errorf("sqlite: a write-ahead log bound of %d bytes is below the minimum of %d", opts.MaxWAL, minMaxWAL)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: resolve path: %w", err)
 	}
-	write, err := openWritePool(ctx, abs)
+	write, err := openWritePool(ctx, abs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -89,15 +113,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.closePools()
 		return nil, err
 	}
-	if s.cp, err = openCheckpointer(ctx, abs); err != nil {
+	if s.cp, err = openCheckpointer(ctx, abs, opts.MaxWAL); err != nil {
 		s.closePools()
 		return nil, err
 	}
 	s.w = newCommitter(write, s.ws, refreshStats, statsEvery)
+	s.cp.start(s.w.hold)
 	return s, nil
 }
 
-func openWritePool(ctx context.Context, path string) (*sql.DB, error) {
+// WALStats reports the write-ahead log's size and its checkpoints.
+func (s *Store) WALStats() WALStats { return s.cp.stats() }
+
+func openWritePool(ctx context.Context, path string, opts Options) (*sql.DB, error) {
 	params := url.Values{}
 	params.Set("_txlock", "immediate")
 	// analysis_limit bounds the rows ANALYZE (see stats.go) reads per
@@ -105,9 +133,13 @@ func openWritePool(ctx context.Context, path string) (*sql.DB, error) {
 	// statement journals of the committer's savepoints in memory; on disk
 	// they made a bulk import about a third slower.
 	// wal_autocheckpoint(0) and journal_size_limit: see checkpoint.go.
-	params["_pragma"] = append([]string{"journal_mode(WAL)", "temp_store(MEMORY)",
+	pragmas := []string{"journal_mode(WAL)", "temp_store(MEMORY)",
 		fmt.Sprintf("analysis_limit(%d)", analysisLimit), "wal_autocheckpoint(0)",
-		fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)}, commonPragmas...)
+		fmt.Sprintf("journal_size_limit(%d)", opts.MaxWAL)}
+	if opts.MaxPages > 0 {
+		pragmas = append(pragmas, fmt.Sprintf("max_page_count(%d)", opts.MaxPages))
+	}
+	params["_pragma"] = append(pragmas, commonPragmas...)
 	return openOneConn(ctx, path, params, "writes")
 }
 
@@ -191,7 +223,7 @@ func (s *Store) closePools() error {
 // run after inTx has returned ctx.Err(), so a caller must not read what fn
 // sets unless inTx returned nil.
 func (s *Store) inTx(ctx context.Context, fn txFunc) error {
-	return s.w.do(ctx, fn)
+	return s.full.observe(s.w.do(ctx, fn))
 }
 
 // execWrite runs one statement as a write job and returns how many rows it

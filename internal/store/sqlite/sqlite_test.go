@@ -112,7 +112,7 @@ func migrationRows(t *testing.T, s *Store) string {
 func TestUpgradeFromInitialSchema(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := openWritePool(ctx, path)
+	db, err := openWritePool(ctx, path, Options{MaxWAL: DefaultMaxWAL})
 	if err != nil {
 		t.Fatal(err)
 	}

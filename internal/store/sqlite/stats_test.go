@@ -225,7 +225,7 @@ func TestQueryPlansAfterUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to the schema before 0003, analyzed as such.
-	db, err := openWritePool(ctx, path)
+	db, err := openWritePool(ctx, path, Options{MaxWAL: DefaultMaxWAL})
 	if err != nil {
 		t.Fatal(err)
 	}
