@@ -174,7 +174,7 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, cfg.Database)
+	st, err := sqlite.OpenOptions(ctx, cfg.Database, sqlite.Options{MaxWAL: int64(cfg.SQLiteMaxWALMiB) << 20})
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite store %s: %w", cfg.Database, err)
 	}

@@ -53,6 +53,9 @@ type Config struct {
 	// MaxBodyMemoryMiB bounds the request bodies held in memory at once,
 	// across all requests, in MiB (PASSWORDLESS_MAX_BODY_MEMORY, default 64).
 	MaxBodyMemoryMiB int
+	// SQLiteMaxWALMiB bounds the SQLite write-ahead log file, in MiB
+	// (PASSWORDLESS_SQLITE_MAX_WAL, default 64, at least 4).
+	SQLiteMaxWALMiB int
 	// ShutdownTimeout is how long requests in flight may run on after
 	// SIGTERM or SIGINT (PASSWORDLESS_SHUTDOWN_TIMEOUT, default 15s).
 	ShutdownTimeout time.Duration
@@ -111,6 +114,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.BoolVar(&c.AllowCounterRegression, "allow-counter-regression", isTrue(getenv("PASSWORDLESS_ALLOW_COUNTER_REGRESSION")), "accept sign-ins whose signature counter did not increase (possible cloned authenticator) instead of refusing them (PASSWORDLESS_ALLOW_COUNTER_REGRESSION)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", envInt(getenv, "PASSWORDLESS_MAX_IN_FLIGHT", 1000), "requests handled at once before answering 503; 0 disables (PASSWORDLESS_MAX_IN_FLIGHT)")
 	fs.IntVar(&c.MaxBodyMemoryMiB, "max-body-memory", envInt(getenv, "PASSWORDLESS_MAX_BODY_MEMORY", 64), "MiB of request bodies held in memory at once before answering 503; at least 2 (PASSWORDLESS_MAX_BODY_MEMORY)")
+	fs.IntVar(&c.SQLiteMaxWALMiB, "sqlite-max-wal", envInt(getenv, "PASSWORDLESS_SQLITE_MAX_WAL", 64), "MiB the SQLite write-ahead log may reach; at least 4 (PASSWORDLESS_SQLITE_MAX_WAL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "PASSWORDLESS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout), "how long requests in flight may run on after SIGTERM or SIGINT (PASSWORDLESS_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", getenv("PASSWORDLESS_SMTP_HOST"), "SMTP server for e-mail (PASSWORDLESS_SMTP_HOST)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", envInt(getenv, "PASSWORDLESS_SMTP_PORT", 587), "SMTP port (PASSWORDLESS_SMTP_PORT)")
@@ -191,6 +195,9 @@ func (c Config) Validate() error {
 	if c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("PASSWORDLESS_MAX_IN_FLIGHT must be a whole number, 0 or more"))
 	}
+	if c.SQLiteMaxWALMiB < 4 || c.SQLiteMaxWALMiB > 1<<20 {
+		errs = append(errs, fmt.Errorf("PASSWORDLESS_SQLITE_MAX_WAL must be between 4 and %d MiB, got %d", 1<<20, c.SQLiteMaxWALMiB))
+	}
 	if c.MaxBodyMemoryMiB < 2 || c.MaxBodyMemoryMiB > 1<<20 {
 		// A quarter is kept for ordinary requests; the rest must fit a 1 MiB body.
 		errs = append(errs, errors.New("PASSWORDLESS_MAX_BODY_MEMORY must be a whole number of MiB from 2 to 1048576"))
@@ -252,6 +259,7 @@ func (c Config) Redacted() []any {
 		"public_rate_limit", c.PublicRateLimit,
 		"client_ip_header", c.ClientIPHeader,
 		"max_body_memory_mib", c.MaxBodyMemoryMiB,
+		"sqlite_max_wal_mib", c.SQLiteMaxWALMiB,
 		"shutdown_timeout", c.ShutdownTimeout,
 		"smtp_host", c.SMTPHost,
 		"smtp_password", redact(c.SMTPPassword, false),

@@ -23,18 +23,18 @@ func TestLoad(t *testing.T) {
 		{
 			name: "dev mode fills the key",
 			args: []string{"--dev"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second},
 		},
 		{
 			name: "environment",
 			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_DATABASE": "/tmp/x.db", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
-			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second},
+			want: Config{Addr: "127.0.0.1:9000", Database: "/tmp/x.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second},
 		},
 		{
 			name: "flags win over environment",
 			args: []string{"--addr", "127.0.0.1:1"},
 			env:  map[string]string{"PASSWORDLESS_ADDR": "127.0.0.1:9000", "PASSWORDLESS_MANAGEMENT_KEY": "0123456789abcdef0123"},
-			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second},
+			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second},
 		},
 		{
 			name:    "short key outside dev",
@@ -59,7 +59,7 @@ func TestLoad(t *testing.T) {
 		{
 			name: "magic-link rate limit 0 disables",
 			env:  map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_MAGIC_LINK_RATE_LIMIT": "0"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 0, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 0, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second},
 		},
 		{
 			name:    "negative magic-link rate limit",
@@ -69,7 +69,7 @@ func TestLoad(t *testing.T) {
 		{
 			name: "SMTP CA file",
 			env:  map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_SMTP_HOST": "relay.internal", "PASSWORDLESS_SMTP_TLS": "mandatory", "PASSWORDLESS_SMTP_CA_FILE": "/etc/relay-ca.pem"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPHost: "relay.internal", SMTPPort: 587, SMTPTLS: "mandatory", SMTPCAFile: "/etc/relay-ca.pem", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPHost: "relay.internal", SMTPPort: 587, SMTPTLS: "mandatory", SMTPCAFile: "/etc/relay-ca.pem", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second},
 		},
 		{
 			name:    "SMTP CA file without SMTP host",
@@ -94,7 +94,7 @@ func TestLoad(t *testing.T) {
 		{
 			name: "shutdown timeout",
 			args: []string{"--dev", "--shutdown-timeout", "2s"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 2 * time.Second},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 2 * time.Second},
 		},
 		{
 			name:    "bad shutdown timeout",
