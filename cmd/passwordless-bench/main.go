@@ -58,6 +58,9 @@ type options struct {
 	seed                         int64
 	seedBatch                    int
 	origin, rpID                 string
+	soak, soakEvery              time.Duration
+	soakRegisterEvery            int
+	soakOut, soakTitle           string
 }
 
 func main() {
@@ -99,6 +102,11 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.seedBatch, "seed-batch", 5000, "credentials per import transaction")
 	fs.StringVar(&o.origin, "origin", "https://bench.example.com", "origin the browser client reports")
 	fs.StringVar(&o.rpID, "rpid", "bench.example.com", "relying party id")
+	fs.DurationVar(&o.soak, "soak", 0, "soak instead of phases: run sign-ins (and registrations, see --soak-register-every) at --concurrency for this long, sampling memory, database and log sizes, throughput and p99; exits 1 when a series grows without bound")
+	fs.DurationVar(&o.soakEvery, "soak-every", 5*time.Second, "with --soak: sampling interval")
+	fs.IntVar(&o.soakRegisterEvery, "soak-register-every", 10, "with --soak: one ceremony in this many is a registration of a new user; 0 for sign-ins only")
+	fs.StringVar(&o.soakOut, "soak-out", "soak", "with --soak: write the samples to this path plus .csv and the chart plus .svg")
+	fs.StringVar(&o.soakTitle, "soak-title", "", "with --soak: the chart's title (default: the store and the duration)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -350,6 +358,21 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
+	if o.soak > 0 {
+		if o.scenario != "signin" {
+			return errors.New("--soak runs sign-ins and registrations; leave --scenario at signin")
+		}
+		soakCeremony := func(ctx context.Context, n int64) error {
+			if o.soakRegisterEvery > 0 && n%int64(o.soakRegisterEvery) == 0 {
+				id := fmt.Sprintf("soak-%s-%d", runTag, n)
+				_, err := clientFrom(ctx).Register(ctx, id, id+"@example.com", alg)
+				return err
+			}
+			return ceremony(ctx, n)
+		}
+		return runSoak(withClient(ctx, newClient(bench.NewRecorder())), o, pid, soakCeremony)
+	}
+
 	runPhase := func(name string, plan bench.Plan) Phase {
 		rec := bench.NewRecorder()
 		ctx := withClient(ctx, newClient(rec))
@@ -449,6 +472,61 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// runSoak runs the soak, prints the verdicts, writes the CSV and the
+// chart, and fails when a checked series grows.
+func runSoak(ctx context.Context, o options, pid int, fn bench.Ceremony) error {
+	var sizer bench.Sizer
+	if o.database != "" {
+		var err error
+		if sizer, err = bench.NewSizer(ctx, o.database); err != nil {
+			return err
+		}
+		defer sizer.Close()
+	}
+	fmt.Fprintf(os.Stderr, "soak for %s at concurrency %d, a sample every %s\n", o.soak, o.concurrency, o.soakEvery)
+	samples := bench.Soak(ctx, bench.SoakPlan{Duration: o.soak, Concurrency: o.concurrency, Every: o.soakEvery,
+		ServerPID: pid, Sizer: sizer, Progress: os.Stderr}, fn)
+	if len(samples) == 0 {
+		return errors.New("the soak took no sample")
+	}
+	verdicts := bench.Verdicts(samples)
+	title := o.soakTitle
+	if title == "" {
+		store := "SQLite"
+		if bench.IsPostgres(o.database) {
+			store = "PostgreSQL"
+		}
+		title = fmt.Sprintf("%s soak, %s at concurrency %d", store, o.soak, o.concurrency)
+	}
+	grows := false
+	for _, v := range verdicts {
+		fmt.Printf("%-12s %s\n", v.Name, v.Text)
+		grows = grows || !v.Bounded
+	}
+	if err := writeFile(o.soakOut+".csv", func(w io.Writer) error { return bench.WriteSoakCSV(w, samples) }); err != nil {
+		return err
+	}
+	if err := writeFile(o.soakOut+".svg", func(w io.Writer) error { return bench.WriteSoakSVG(w, title, samples, verdicts) }); err != nil {
+		return err
+	}
+	if grows {
+		return errors.New("a series grows without bound (see above)")
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 type clientKey struct{}
