@@ -12,8 +12,9 @@ import (
 // InstrumentStore returns st with every operation of the store interface
 // timed into passwordless_store_operation_duration_seconds{operation}, and
 // registers the store's pool statistics and further figures if it reports
-// them (store.PoolReporter, store.StatsReporter). A nil m returns st as it
-// is.
+// them (store.PoolReporter, store.StatsReporter). Call it once per
+// Metrics: the figures of two stores would collide. A nil m returns st as
+// it is.
 func (m *Metrics) InstrumentStore(st store.Store) store.Store {
 	if m == nil {
 		return st
