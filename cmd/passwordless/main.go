@@ -39,6 +39,7 @@ import (
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/mail"
 	"github.com/passwordless-oss/server/internal/mds"
+	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/ratelimit"
 	"github.com/passwordless-oss/server/internal/store"
@@ -101,11 +102,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := newLogger(stderr, cfg.LogLevel)
 	log.Info("starting", append([]any{"version", version}, cfg.Redacted()...)...)
 
+	var m *metrics.Metrics // nil: no metrics, at no cost
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(version)
+		stop, err := serveMetrics(cfg.MetricsAddr, m.Handler(cfg.Pprof), log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	st = m.InstrumentStore(st)
 
 	sealer := token.NewSealer(st, nil)
 	appSvc := apps.New(st, sealer, nil)
@@ -126,6 +138,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	mailer = m.WrapMailer(mailer)
 	handler := httpapi.New(httpapi.Config{
 		Passkeys: passkeys,
 		MagicLinks: magiclink.New(st, passkeys, mailer, magiclink.Config{
@@ -147,6 +160,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxInFlight:    cfg.MaxInFlight,
 		MaxBodyMemory:  int64(cfg.MaxBodyMemoryMiB) << 20,
 		HSTS:           !cfg.Dev,
+		Metrics:        m,
 		Log:            log,
 	})
 	go jobs.Run(ctx, st, time.Hour, log)
@@ -161,6 +175,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			ListenAddr: cfg.Addr, Out: stdout, Log: log}); err != nil {
 			return err
 		}
+		// One route label for all of the console keeps the label bounded.
+		consoleHandler = m.InstrumentRoute(console.Prefix, consoleHandler)
 	}
 	return listenAndServe(ctx, cfg.Addr, console.Mount(handler, consoleHandler), cfg.ShutdownTimeout, log)
 }
@@ -361,6 +377,30 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level)) // validated by config
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// serveMetrics serves the metrics (and profiles) on a listener of their
+// own until stop is called.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("PASSWORDLESS_METRICS_ADDR: %w", err)
+	}
+	// No WriteTimeout: a CPU profile or trace streams for as long as asked.
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { srv.Close() }, nil
 }
 
 // listenAndServe runs the server until ctx ends, then lets in-flight

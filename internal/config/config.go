@@ -59,6 +59,13 @@ type Config struct {
 	// ShutdownTimeout is how long requests in flight may run on after
 	// SIGTERM or SIGINT (PASSWORDLESS_SHUTDOWN_TIMEOUT, default 15s).
 	ShutdownTimeout time.Duration
+	// MetricsAddr is the listen address of the Prometheus metrics
+	// (PASSWORDLESS_METRICS_ADDR); empty: no metrics. A listener apart from
+	// Addr, so that the metrics are not published with the API by accident.
+	MetricsAddr string
+	// Pprof adds Go's profiling handlers to the metrics listener
+	// (PASSWORDLESS_PPROF, default false).
+	Pprof bool
 
 	// Mail: with SMTPHost set, e-mail goes through that server; without,
 	// every message is written as an .eml file into MailDir.
@@ -116,6 +123,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.IntVar(&c.MaxBodyMemoryMiB, "max-body-memory", envInt(getenv, "PASSWORDLESS_MAX_BODY_MEMORY", 64), "MiB of request bodies held in memory at once before answering 503; at least 2 (PASSWORDLESS_MAX_BODY_MEMORY)")
 	fs.IntVar(&c.SQLiteMaxWALMiB, "sqlite-max-wal", envInt(getenv, "PASSWORDLESS_SQLITE_MAX_WAL", 64), "MiB the SQLite write-ahead log may reach; at least 4 (PASSWORDLESS_SQLITE_MAX_WAL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "PASSWORDLESS_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout), "how long requests in flight may run on after SIGTERM or SIGINT (PASSWORDLESS_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("PASSWORDLESS_METRICS_ADDR"), "listen address of the Prometheus metrics at /metrics, e.g. localhost:9464; empty: off (PASSWORDLESS_METRICS_ADDR)")
+	fs.BoolVar(&c.Pprof, "pprof", isTrue(getenv("PASSWORDLESS_PPROF")), "serve Go's profiling handlers under /debug/pprof/ on the metrics listener (PASSWORDLESS_PPROF)")
 	fs.StringVar(&c.SMTPHost, "smtp-host", getenv("PASSWORDLESS_SMTP_HOST"), "SMTP server for e-mail (PASSWORDLESS_SMTP_HOST)")
 	fs.IntVar(&c.SMTPPort, "smtp-port", envInt(getenv, "PASSWORDLESS_SMTP_PORT", 587), "SMTP port (PASSWORDLESS_SMTP_PORT)")
 	fs.StringVar(&c.SMTPUsername, "smtp-username", getenv("PASSWORDLESS_SMTP_USERNAME"), "SMTP user (PASSWORDLESS_SMTP_USERNAME)")
@@ -180,6 +189,16 @@ func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("PASSWORDLESS_ADDR %q is not host:port: %v", c.Addr, err))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("PASSWORDLESS_METRICS_ADDR %q is not host:port: %v", c.MetricsAddr, err))
+		} else if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+			errs = append(errs, errors.New("PASSWORDLESS_METRICS_ADDR must differ from PASSWORDLESS_ADDR: the metrics have a listener of their own"))
+		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		errs = append(errs, errors.New("PASSWORDLESS_PPROF is set but PASSWORDLESS_METRICS_ADDR is not: the profiling handlers are served on the metrics listener"))
 	}
 	if c.Database == "" {
 		errs = append(errs, errors.New("PASSWORDLESS_DATABASE is empty"))
@@ -261,6 +280,8 @@ func (c Config) Redacted() []any {
 		"max_body_memory_mib", c.MaxBodyMemoryMiB,
 		"sqlite_max_wal_mib", c.SQLiteMaxWALMiB,
 		"shutdown_timeout", c.ShutdownTimeout,
+		"metrics_addr", c.MetricsAddr,
+		"pprof", c.Pprof,
 		"smtp_host", c.SMTPHost,
 		"smtp_password", redact(c.SMTPPassword, false),
 		"smtp_ca_file", c.SMTPCAFile,

@@ -107,6 +107,27 @@ func TestLoad(t *testing.T) {
 			wantErr: "PASSWORDLESS_SHUTDOWN_TIMEOUT",
 		},
 		{
+			name: "metrics and pprof",
+			args: []string{"--dev", "--pprof"},
+			env:  map[string]string{"PASSWORDLESS_METRICS_ADDR": "localhost:9464"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second, MetricsAddr: "localhost:9464", Pprof: true},
+		},
+		{
+			name:    "bad metrics address",
+			args:    []string{"--dev", "--metrics-addr", "9464"},
+			wantErr: "PASSWORDLESS_METRICS_ADDR",
+		},
+		{
+			name:    "metrics on the API's address",
+			args:    []string{"--dev", "--metrics-addr", "localhost:5701"},
+			wantErr: "must differ from PASSWORDLESS_ADDR",
+		},
+		{
+			name:    "pprof without metrics",
+			env:     map[string]string{"PASSWORDLESS_DEV": "1", "PASSWORDLESS_PPROF": "true"},
+			wantErr: "PASSWORDLESS_PPROF is set but PASSWORDLESS_METRICS_ADDR is not",
+		},
+		{
 			name:    "stray argument",
 			args:    []string{"--dev", "extra"},
 			wantErr: "unexpected arguments",

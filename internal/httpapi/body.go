@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/problem"
 )
 
@@ -168,6 +169,7 @@ func (s *Server) readBody(conn http.ResponseWriter, r *http.Request) (held int64
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, errBodyBudget):
+		s.metrics.Rejected(metrics.BodyMemory)
 		return buf.held, serverBusy()
 	case errors.As(err, &tooLarge):
 		return buf.held, bodyTooLarge()

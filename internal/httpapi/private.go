@@ -205,6 +205,7 @@ func (c *call) sendMagicLink() error {
 		return err
 	}
 	if err := c.magicLinks.Send(c.r.Context(), c.p.App, req); err != nil {
+		c.countMagicLinkRefusal(err)
 		return err
 	}
 	return c.empty(http.StatusNoContent)

@@ -10,6 +10,7 @@ import (
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/events"
+	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 )
@@ -74,13 +75,13 @@ func (s *Server) routes() {
 	// Public endpoints, driven by the browser client (ApiKey).
 	ps := s.passkeys
 	s.route("/register/begin", "POST", pk(apikey.ScopeRegister, withBody(ps.RegisterBegin)))
-	s.route("/register/complete", "POST", pk(apikey.ScopeRegister, withClient(ps.RegisterComplete)))
+	s.route("/register/complete", "POST", pk(apikey.ScopeRegister, s.countCeremony(metrics.Register, withClient(ps.RegisterComplete))))
 	s.route("/signin/begin", "POST", pk(apikey.ScopeLogin, withBody(ps.SigninBegin)))
-	s.route("/signin/complete", "POST", pk(apikey.ScopeLogin, withClient(ps.SigninComplete)))
+	s.route("/signin/complete", "POST", pk(apikey.ScopeLogin, s.countCeremony(metrics.Signin, withClient(ps.SigninComplete))))
 
 	// Private endpoints, called by the site's backend (ApiSecret).
 	s.route("/register/token", "POST", sk(apikey.ScopeTokenRegister, withBody(ps.RegisterToken)))
-	s.route("/signin/verify", "POST", sk(apikey.ScopeTokenVerify, withBody(ps.Verify)))
+	s.route("/signin/verify", "POST", sk(apikey.ScopeTokenVerify, s.countVerify(withBody(ps.Verify))))
 	s.route("/signin/generate-token", "POST", sk(apikey.ScopeTokenVerify, withBody(ps.GenerateToken)))
 	s.route("/alias", "POST", sk("", (*call).setAliases))
 	s.route("/alias/list", "GET", sk("", (*call).listAliases))

@@ -25,6 +25,7 @@ import (
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/magiclink"
+	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/ratelimit"
@@ -62,7 +63,10 @@ type Config struct {
 	MaxBodyMemory int64
 	// HSTS adds Strict-Transport-Security to every response.
 	HSTS bool
-	Log  *slog.Logger
+	// Metrics records requests, ceremonies, verify tokens and rejections
+	// (nil: none).
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 }
 
 // Server is the API's http.Handler.
@@ -82,8 +86,12 @@ type Server struct {
 	bodyBudget    *bodyBudget
 	ipHeader      string
 	hsts          bool
-	log           *slog.Logger
-	mux           *http.ServeMux
+	metrics       *metrics.Metrics
+	// instrumented is the server wrapped in the request metrics, used
+	// instead of the server itself when metrics are on.
+	instrumented http.Handler
+	log          *slog.Logger
+	mux          *http.ServeMux
 }
 
 // New builds the handler with every route registered.
@@ -102,6 +110,7 @@ func New(cfg Config) *Server {
 		mgmtFailures:  cfg.ManagementFailures,
 		ipHeader:      cfg.ClientIPHeader,
 		hsts:          cfg.HSTS,
+		metrics:       cfg.Metrics,
 		log:           cfg.Log,
 		mux:           http.NewServeMux(),
 	}
@@ -116,15 +125,31 @@ func New(cfg Config) *Server {
 		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
 	s.routes()
+	if s.metrics != nil {
+		s.instrumented = s.metrics.InstrumentHTTP(http.HandlerFunc(s.serveHTTP))
+	}
 	return s
 }
 
-// ServeHTTP applies the cross-cutting behaviour of every response, then
-// routes.
+// ServeHTTP answers a request, through the request metrics if they are on.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.instrumented != nil {
+		s.instrumented.ServeHTTP(w, r)
+		return
+	}
+	s.serveHTTP(w, r)
+}
+
+// serveHTTP applies the cross-cutting behaviour of every response, then
+// routes.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s.setCommonHeaders(w.Header())
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		if s.metrics != nil {
+			_, route := s.routePath(trimTrailingSlash(r.URL.Path))
+			metrics.SetRoute(r.Context(), route)
+		}
 		s.preflight(w, r)
 		return
 	}
@@ -165,7 +190,11 @@ func (s *Server) serve(w http.ResponseWriter, conn http.ResponseWriter, r *http.
 		s.writeError(w, r, problem.New(http.StatusNotFound, "", "There is no endpoint at this path."))
 		return
 	}
-	r.URL.Path = s.routePath(r.URL.Path)
+	var route string
+	r.URL.Path, route = s.routePath(r.URL.Path)
+	if s.metrics != nil {
+		metrics.SetRoute(r.Context(), route)
+	}
 	// Read the body before taking a slot, so that slow uploads cannot hold
 	// the in-flight capacity.
 	held, err := s.readBody(conn, r)
@@ -179,6 +208,7 @@ func (s *Server) serve(w http.ResponseWriter, conn http.ResponseWriter, r *http.
 		case s.inFlight <- struct{}{}:
 			defer func() { <-s.inFlight }()
 		default:
+			s.metrics.Rejected(metrics.InFlight)
 			s.writeError(w, r, serverBusy())
 			return
 		}
@@ -256,24 +286,29 @@ func trimTrailingSlash(p string) string {
 // literal segments over the path's, so that /Admin/Apps/MyApp/Create
 // reaches the create route with the app id "MyApp", which the id rule
 // then refuses, instead of creating "myapp". Paths that match no route
-// are left as sent.
-func (s *Server) routePath(p string) string {
+// are left as sent. It also returns the route's pattern, the route label
+// of the request metrics: metrics.Unmatched for a path of no route, so
+// that the label's values are bounded whatever clients send.
+func (s *Server) routePath(p string) (routed, route string) {
 	lower := strings.ToLower(p)
 	_, pattern := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: lower}})
 	if pattern == "" || pattern == "/" {
-		return p
+		if p == "/" {
+			return p, "/"
+		}
+		return p, metrics.Unmatched
 	}
 	literals := strings.Split(pattern, "/")
 	segments := strings.Split(p, "/")
 	if len(literals) != len(segments) {
-		return lower // not reached: routes have no multi-segment wildcards
+		return lower, pattern // not reached: routes have no multi-segment wildcards
 	}
 	for i, lit := range literals {
 		if !strings.HasPrefix(lit, "{") {
 			segments[i] = lit
 		}
 	}
-	return strings.Join(segments, "/")
+	return strings.Join(segments, "/"), pattern
 }
 
 type statusRecorder struct {
@@ -310,6 +345,7 @@ const managementFailuresPerMinute = 10
 func (s *Server) checkManagementKey(r *http.Request) error {
 	client := s.clientKey(r)
 	if over, retry := s.mgmtFailures.Exceeded(client); over {
+		s.metrics.Rejected(metrics.ManagementKey)
 		return tooManyRequests(retry)
 	}
 	v := r.Header.Get("ManagementKey")
@@ -370,6 +406,7 @@ func (s *Server) clientKey(r *http.Request) string {
 
 func (s *Server) checkPublicRate(r *http.Request) error {
 	if ok, retry := s.limiter.Allow(s.rateKey(r)); !ok {
+		s.metrics.Rejected(metrics.PublicRateLimit)
 		return tooManyRequests(retry)
 	}
 	return nil

@@ -392,7 +392,7 @@ func (s *Service) Verify(ctx context.Context, app store.App, req VerifyRequest) 
 	}
 	if err := s.store.ConsumeOnce(ctx, app.ID, p.ID, p.ExpiresAt); err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) {
-			return VerifiedUser{}, problem.BadRequest("invalid_token", "The token has already been used.")
+			return VerifiedUser{}, problem.BadRequest("invalid_token", "The token has already been used.").WithCause(err)
 		}
 		return VerifiedUser{}, internal("consume verify token", err)
 	}
