@@ -100,6 +100,9 @@ func TestMetricsListener(t *testing.T) {
 		`route="/console"`,
 		`passwordless_store_operation_duration_seconds_count{operation="GetApp"}`,
 		`passwordless_db_pool_connections{pool="read",state="idle"}`,
+		"passwordless_store_sqlite_wal_bytes ",
+		"passwordless_store_sqlite_wal_restarts_total ",
+		"passwordless_store_sqlite_full 0",
 		"go_goroutines ",
 	} {
 		if !strings.Contains(body, want) {

@@ -41,6 +41,11 @@ func (s *timedStore) Ping(ctx context.Context) error {
 	return s.Store.Ping(ctx)
 }
 
+func (s *timedStore) Degraded() error {
+	defer s.observe("Degraded", time.Now())
+	return s.Store.Degraded()
+}
+
 func (s *timedStore) Close() error {
 	defer s.observe("Close", time.Now())
 	return s.Store.Close()
