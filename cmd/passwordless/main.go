@@ -29,6 +29,7 @@ import (
 
 	"github.com/go-webauthn/x/revoke"
 
+	"github.com/passwordless-oss/server/internal/aaguid"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
@@ -130,6 +131,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	authenticators, err := startAAGUIDNames(ctx, cfg, metadata, log)
+	if err != nil {
+		return err
+	}
 	attest := attestation.New(st, metadata, nil)
 	configs := authconfig.New(st, nil)
 	passkeys := passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest,
@@ -150,7 +155,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}, nil),
 		Attestation:    attest,
 		Apps:           appSvc,
-		Users:          users.New(st),
+		Users:          users.New(st).WithAuthenticatorNames(authenticators.Name),
 		Configs:        configs,
 		Store:          st,
 		ManagementKey:  cfg.ManagementKey,
@@ -170,7 +175,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if on, consoleURL, err := console.Settings(getenv); err != nil {
 		return err
 	} else if on {
-		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs,
+		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs, Authenticators: authenticators,
 			Passkeys: passkeys, Tokens: sealer, Store: st, Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
 			ListenAddr: cfg.Addr, Out: stdout, Log: log}); err != nil {
 			return err
@@ -328,6 +333,21 @@ func startMDS(ctx context.Context, cfg config.Config, log *slog.Logger) (func() 
 	}
 	go w.Run(ctx, time.Minute)
 	return w.Current, nil
+}
+
+// startAAGUIDNames returns the directory of authenticator names: the
+// built-in list, or the configured file, which is watched for changes,
+// then the metadata BLOB.
+func startAAGUIDNames(ctx context.Context, cfg config.Config, metadata func() *mds.Metadata, log *slog.Logger) (*aaguid.Directory, error) {
+	if cfg.AAGUIDFile == "" {
+		return aaguid.NewDirectory(nil, metadata), nil
+	}
+	w := aaguid.NewWatcher(cfg.AAGUIDFile, log)
+	if _, err := w.Check(); err != nil {
+		return nil, fmt.Errorf("PASSWORDLESS_AAGUID_FILE: %w", err)
+	}
+	go w.Run(ctx, time.Minute)
+	return aaguid.NewDirectory(w.Current, metadata), nil
 }
 
 // newMailer sends through SMTP when a host is configured, else writes

@@ -37,6 +37,12 @@ func TestLoad(t *testing.T) {
 			want: Config{Addr: "127.0.0.1:1", Database: "passwordless.db", ManagementKey: "0123456789abcdef0123", LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second},
 		},
 		{
+			name: "authenticator names file",
+			args: []string{"--dev", "--aaguid-file", "/etc/passwordless/aaguid.json"},
+			env:  map[string]string{"PASSWORDLESS_AAGUID_FILE": "/elsewhere.json"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second, AAGUIDFile: "/etc/passwordless/aaguid.json"},
+		},
+		{
 			name:    "short key outside dev",
 			env:     map[string]string{"PASSWORDLESS_MANAGEMENT_KEY": "short"},
 			wantErr: "shorter than 16",

@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/aaguid"
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
@@ -62,6 +63,9 @@ type Config struct {
 	Configs  *authconfig.Service
 	Passkeys *passkey.Service
 	Tokens   *token.Sealer
+	// Authenticators names the authenticators of passkeys and of event
+	// messages; nil names none.
+	Authenticators *aaguid.Directory
 	// Store is passed to the events and reports packages, and records the
 	// single use of invitations; apps are read through Apps.
 	Store store.Store

@@ -88,7 +88,7 @@ func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
 		Store: st, ManagementKey: "test-management-key-0123456789", Version: "test"})
 	out := &bytes.Buffer{}
 	c, err := New(ctx, Config{Apps: appSvc, Users: users.New(st), Configs: configs, Passkeys: passkeys, Tokens: sealer,
-		Store: st, Dev: dev, PublicURL: publicURL, Out: out, Now: clk.Now})
+		Store: st, Dev: dev, PublicURL: publicURL, Out: out, Now: clk.Now, Authenticators: testAuthenticators(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ var eventTypeNames = func() []string {
 
 type eventsView struct {
 	Enabled  bool
-	Events   []events.View
+	Events   []eventRow
 	Total    int64
 	Page     int
 	Pages    int
@@ -95,7 +95,7 @@ func (c *Console) loadEvents(r *http.Request, app store.App, v *eventsView) erro
 		if err != nil {
 			return err
 		}
-		v.Events, v.Total = res.Events, res.TotalEventCount
+		v.Events, v.Total = c.eventRows(res.Events), res.TotalEventCount
 		return nil
 	}
 	var matched []events.View
@@ -117,7 +117,7 @@ func (c *Console) loadEvents(r *http.Request, app store.App, v *eventsView) erro
 	v.Total = int64(len(matched))
 	from := (v.Page - 1) * eventsPageSize
 	if from < len(matched) {
-		v.Events = matched[from:min(from+eventsPageSize, len(matched))]
+		v.Events = c.eventRows(matched[from:min(from+eventsPageSize, len(matched))])
 	}
 	return nil
 }
@@ -202,4 +202,19 @@ func (c *Console) refreshUsage(ctx context.Context, appID string) {
 	if err := reports.SnapshotApp(ctx, c.cfg.Store, appID, now); err != nil {
 		c.log.WarnContext(ctx, "refresh today's usage report", "app", appID, "err", err)
 	}
+}
+
+// eventRow is an event with its message split around the AAGUIDs it
+// names.
+type eventRow struct {
+	events.View
+	Parts []messagePart
+}
+
+func (c *Console) eventRows(evs []events.View) []eventRow {
+	rows := make([]eventRow, len(evs))
+	for i, e := range evs {
+		rows[i] = eventRow{View: e, Parts: c.messageParts(e.Message)}
+	}
+	return rows
 }

@@ -46,7 +46,7 @@ func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, status int
 type userView struct {
 	UserID      string
 	Aliases     []users.AliasView
-	Credentials []users.CredentialView
+	Credentials []credentialRow
 }
 
 func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s session) {
@@ -70,7 +70,7 @@ func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Title, p.App = "User "+userID, &appNav{ID: app.ID, Tab: "users"}
-	p.Data = userView{UserID: userID, Aliases: aliases.Values, Credentials: creds.Values}
+	p.Data = userView{UserID: userID, Aliases: aliases.Values, Credentials: c.credentialRows(creds.Values)}
 	c.render(w, r, status, "user", p)
 }
 

@@ -442,8 +442,12 @@ func (s *Service) RegisterComplete(ctx context.Context, app store.App, req Regis
 	case err != nil:
 		return TokenResponse{}, internal("add credential", err)
 	}
-	events.Record(ctx, events.Event{Type: events.PasskeyRegistrationCompleted, PerformedBy: sess.UserID,
-		Message: fmt.Sprintf("Completed passkey registration for user %s", sess.UserID)})
+	msg := fmt.Sprintf("Completed passkey registration for user %s", sess.UserID)
+	// The AAGUID lets the console name the authenticator in the event log.
+	if id, err := uuid.FromBytes(stored.AAGUID); err == nil && id != uuid.Nil {
+		msg += " with authenticator " + id.String()
+	}
+	events.Record(ctx, events.Event{Type: events.PasskeyRegistrationCompleted, PerformedBy: sess.UserID, Message: msg})
 	return s.mintVerify(ctx, app.ID, verifyPayload{
 		Type:         "passkey_register",
 		UserID:       sess.UserID,

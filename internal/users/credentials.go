@@ -43,9 +43,13 @@ type CredentialView struct {
 	BackupState      bool       `json:"backupState"`
 	IsBackupEligible bool       `json:"isBackupEligible"`
 	IsDiscoverable   *bool      `json:"isDiscoverable"`
+	// AuthenticatorName is ours, not the original's: the authenticator
+	// model or passkey provider, when known. The official SDKs ignore
+	// members they do not know (docs/authenticator-names.md).
+	AuthenticatorName string `json:"authenticatorName,omitempty"`
 }
 
-func credentialView(c store.Credential) CredentialView {
+func (s *Service) credentialView(c store.Credential) CredentialView {
 	v := CredentialView{
 		Descriptor:       Descriptor{Type: "public-key", ID: base64.RawURLEncoding.EncodeToString(c.ID), Transports: c.Transports},
 		PublicKey:        base64.StdEncoding.EncodeToString(c.PublicKey),
@@ -63,8 +67,11 @@ func credentialView(c store.Credential) CredentialView {
 		IsDiscoverable:   c.Discoverable,
 	}
 	if id, err := uuid.FromBytes(c.AAGUID); err == nil {
-		s := id.String()
-		v.AAGUID = &s
+		text := id.String()
+		v.AAGUID = &text
+		if s.authenticatorName != nil {
+			v.AuthenticatorName = s.authenticatorName(text)
+		}
 	}
 	if c.Device != "" {
 		v.Device = &c.Device
@@ -87,7 +94,7 @@ func (s *Service) ListCredentials(ctx context.Context, app store.App, userID str
 	}
 	out := make([]CredentialView, 0, len(creds))
 	for _, c := range creds {
-		out = append(out, credentialView(c))
+		out = append(out, s.credentialView(c))
 	}
 	return ListResponse[CredentialView]{Values: out}, nil
 }

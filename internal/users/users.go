@@ -86,10 +86,19 @@ func AliasConflict() error {
 // Service implements the endpoints.
 type Service struct {
 	store store.Store
+	// authenticatorName names an AAGUID ("" when unknown); nil: none.
+	authenticatorName func(aaguid string) string
 }
 
 // New returns a Service.
 func New(st store.Store) *Service { return &Service{store: st} }
+
+// WithAuthenticatorNames makes credential lists carry the name that name
+// gives each credential's AAGUID (see internal/aaguid), and returns s.
+func (s *Service) WithAuthenticatorNames(name func(aaguid string) string) *Service {
+	s.authenticatorName = name
+	return s
+}
 
 func internal(op string, err error) error {
 	return problem.Internal(fmt.Errorf("%s: %w", op, err))

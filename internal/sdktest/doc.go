@@ -1,0 +1,3 @@
+// Package sdktest drives the Go SDK (module sdk/go) against the real API
+// handler in process: every method, successes and failures, over HTTP.
+package sdktest
