@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/problem"
 )
 
@@ -117,6 +116,8 @@ type page struct {
 	Error   string
 	App     *appNav
 	Data    any
+	// Address explains why passkeys cannot work on an IP-address host.
+	Address *addressProblem
 }
 
 // CSRF returns the session's CSRF token for the forms.
@@ -134,11 +135,6 @@ func contentSecurityPolicy(scripts ...string) string {
 	return "default-src 'self'; script-src " + src + "; style-src 'self'; img-src 'self' data:; " +
 		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }
-
-// demoPolicy is the demo page's policy: it also runs the official browser
-// client, and exactly that file of the CDN (the page pins its integrity
-// hash too).
-var demoPolicy = contentSecurityPolicy(demo.ClientScriptURL)
 
 // securityHeaders are set on every console response.
 func (c *Console) securityHeaders(w http.ResponseWriter) {
@@ -163,6 +159,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Session = &s
 	}
 	p.Dev = c.cfg.Dev
+	p.Address = c.addressProblem(r)
 	if p.App != nil {
 		p.App.Demo = true
 	}
