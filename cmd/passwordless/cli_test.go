@@ -132,8 +132,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string             { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // On a loopback or wildcard address the log names the localhost URLs of
 // the console and the demo, which WebAuthn accepts, not the IP address.
@@ -148,7 +152,9 @@ func TestServeLogsLocalhostURLs(t *testing.T) {
 				}
 			}
 			dir := t.TempDir()
-			env := func(k string) string { return map[string]string{"PASSWORDLESS_MAIL_DIR": filepath.Join(dir, "mail")}[k] }
+			env := func(k string) string {
+				return map[string]string{"PASSWORDLESS_MAIL_DIR": filepath.Join(dir, "mail")}[k]
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			var out, errOut syncBuffer
 			done := make(chan error, 1)
