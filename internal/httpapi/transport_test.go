@@ -208,12 +208,25 @@ func TestManagement(t *testing.T) {
 
 	f := m("GET", e.appID+"/features", nil).want(200).json()
 	for k, want := range map[string]any{"eventLoggingIsEnabled": false, "eventLoggingRetentionPeriod": float64(365), "maxUsers": nil,
-		"allowAttestation": false, "isGenerateSignInTokenEndpointEnabled": true, "isMagicLinksEnabled": true, "developerLoggingEndsAt": nil} {
+		"allowAttestation": false, "isGenerateSignInTokenEndpointEnabled": true, "isMagicLinksEnabled": true, "developerLoggingEndsAt": nil, "magicLinkEmailMonthlyQuota": float64(0)} {
 		if f[k] != want {
 			t.Errorf("features %s = %#v, want %#v", k, f[k], want)
 		}
 	}
-	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":91}`).wantProblem(400, nil)
+	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":366}`).wantProblem(400, nil)
+	// Setting one member keeps the others: the quota alone leaves the
+	// 365-day retention of creation as it was.
+	m("POST", e.appID+"/features", `{"magicLinkEmailMonthlyQuota":100}`).want(204)
+	f = m("GET", e.appID+"/features", nil).want(200).json()
+	if f["magicLinkEmailMonthlyQuota"] != float64(100) || f["eventLoggingRetentionPeriod"] != float64(365) {
+		t.Errorf("after setting only the quota: %v", f)
+	}
+	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":365,"maxUsers":5}`).want(204)
+	m("POST", e.appID+"/features", `{"eventLoggingIsEnabled":true}`).want(204)
+	f = m("GET", e.appID+"/features", nil).want(200).json()
+	if f["magicLinkEmailMonthlyQuota"] != float64(100) || f["maxUsers"] != float64(5) || f["eventLoggingIsEnabled"] != true {
+		t.Errorf("after setting only event logging: %v", f)
+	}
 	m("GET", "nosuchapp/features", nil).wantProblem(400, map[string]any{"errorCode": "app_not_found"})
 
 	var keys []map[string]any
