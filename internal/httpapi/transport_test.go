@@ -127,8 +127,13 @@ func TestTransport(t *testing.T) {
 	e.do("GET", "/health/storage", nil, nil).want(200)
 	e.do("GET", "/health/version", nil, nil).want(200)
 	e.do("GET", "/health/throw/api", nil, nil).wantProblem(400, map[string]any{"errorCode": "test_error"})
-	e.do("GET", "/no/such/path", http.Header{"ApiSecret": {"e=mc2trooper"}}, nil).wantProblem(404, nil)
-	e.do("GET", "/register/token", e.secret(), nil).wantProblem(405, nil)
+	// Unknown paths and methods carry a code and the status's definition
+	// as their type, not a documentation link ending in a bare '#'.
+	e.do("GET", "/no/such/path", http.Header{"ApiSecret": {"e=mc2trooper"}}, nil).wantProblem(404, map[string]any{
+		"errorCode": "not_found", "type": "https://tools.ietf.org/html/rfc9110#section-15.5.5"})
+	e.do("GET", "/a/../users/count", e.secret(), nil).wantProblem(404, map[string]any{"errorCode": "not_found"})
+	e.do("GET", "/register/token", e.secret(), nil).wantProblem(405, map[string]any{
+		"errorCode": "method_not_allowed", "type": "https://tools.ietf.org/html/rfc9110#section-15.5.6"})
 	// Routes match case-insensitively and with a trailing slash.
 	e.do("GET", "/Users/Count/", e.secret(), nil).want(200)
 
@@ -188,7 +193,7 @@ func TestPreflight(t *testing.T) {
 		})
 	}
 	// OPTIONS without Access-Control-Request-Method is no preflight.
-	e.do("OPTIONS", "/register/begin", nil, nil).wantProblem(405, nil)
+	e.do("OPTIONS", "/register/begin", nil, nil).wantProblem(405, map[string]any{"errorCode": "method_not_allowed"})
 }
 
 func TestManagement(t *testing.T) {
