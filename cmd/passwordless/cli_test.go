@@ -171,13 +171,13 @@ func TestServeLogsLocalhostURLs(t *testing.T) {
 			}
 			line := errOut.String()[strings.Index(errOut.String(), "msg=listening"):]
 			line, _, _ = strings.Cut(line, "\n")
-			for _, w := range []string{"url=http://localhost:", "console=http://localhost:", "/console demo=http://localhost:", "/console/demo"} {
+			for _, w := range []string{"addr=", "url=http://localhost:", "console=http://localhost:", "/console demo=http://localhost:", "/console/demo"} {
 				if !strings.Contains(line, w) {
 					t.Errorf("no %q in the listening line %q", w, line)
 				}
 			}
-			if strings.Contains(line, "127.0.0.1") || strings.Contains(line, "[::") {
-				t.Errorf("the listening line names an IP address: %q", line)
+			if urls := line[strings.Index(line, "url="):]; strings.Contains(urls, "127.0.0.1") || strings.Contains(urls, "[::") {
+				t.Errorf("the listening line's URLs name an IP address: %q", line)
 			}
 			if !strings.Contains(out.String(), "http://localhost:") {
 				t.Errorf("the setup link does not use localhost:\n%s", out.String())

@@ -542,11 +542,13 @@ func serveOn(ctx context.Context, ln net.Listener, h http.Handler, consoleOn boo
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	base := console.BrowserURL(ln.Addr().String())
+	// The URLs are the ones to open in a browser: WebAuthn needs a domain
+	// name, so a loopback or wildcard address is written as localhost.
+	addr, base := ln.Addr().String(), console.BrowserURL(ln.Addr().String())
 	if consoleOn {
-		log.Info("listening", "url", base, "console", base+console.Prefix, "demo", base+console.Prefix+"/demo")
+		log.Info("listening", "addr", addr, "url", base, "console", base+console.Prefix, "demo", base+console.Prefix+"/demo")
 	} else {
-		log.Info("listening", "url", base)
+		log.Info("listening", "addr", addr, "url", base)
 	}
 	select {
 	case err := <-errc:

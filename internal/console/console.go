@@ -264,7 +264,7 @@ func (c *Console) newSetupSecret(ctx context.Context) {
 	c.mu.Unlock()
 	link := c.baseURL(nil) + Prefix + "/setup?token=" + secret
 	fmt.Fprintf(c.cfg.Out, "\n  Admin console: no administrator yet. Open this one-time link within %s\n  to register the first administrator's passkey:\n  %s\n\n",
-		c.cfg.SetupTTL, link)
+		humanDuration(c.cfg.SetupTTL), link)
 	c.log.InfoContext(ctx, "console has no administrator; a one-time setup link was printed to standard output",
 		"path", Prefix+"/setup", "expires", c.setupExp.UTC().Format(time.RFC3339))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -66,6 +67,17 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"add": func(a, b int) int { return a + b },
+	// plural writes "1 event", "2 events".
+	"plural": func(n any, one, many string) string {
+		switch v := n.(type) {
+		case int:
+			return plural(int64(v), one, many)
+		case int64:
+			return plural(v, one, many)
+		}
+		return fmt.Sprint(n) + " " + many
+	},
+	"duration": humanDuration,
 }
 
 // parseTemplates parses every page together with the layout.
