@@ -100,6 +100,26 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// Help lists the built-in defaults, never values of the environment,
+// which may be secrets; nor does a wrong flag print them.
+func TestHelpShowsNoEnvironmentValues(t *testing.T) {
+	secrets := map[string]string{
+		"PASSWORDLESS_MANAGEMENT_KEY": "mk-secret-0123456789abcdef",
+		"PASSWORDLESS_SMTP_PASSWORD":  "smtp-secret-password",
+		"PASSWORDLESS_DATABASE":       "postgres://u:db-secret-password@db.example/p",
+	}
+	env := func(k string) string { return secrets[k] }
+	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "--help"}, {"export", "--help"}, {"import", "--help"}, {"serve", "--bogus"}} {
+		var out, errOut bytes.Buffer
+		exitCode(run(args, env, &out, &errOut), &errOut)
+		for _, v := range secrets {
+			if strings.Contains(out.String()+errOut.String(), v) {
+				t.Errorf("%v prints %q:\n%s%s", args, v, &out, &errOut)
+			}
+		}
+	}
+}
+
 // A port in use is the first and only thing reported: no banner, no setup
 // link, no database or mail folder created.
 func TestServeReportsAPortInUseFirst(t *testing.T) {

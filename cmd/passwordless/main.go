@@ -87,10 +87,14 @@ type command struct {
 	run func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
 	// env lists the settings the command reads only from the environment.
 	env []console.EnvSetting
+	// listFlags writes the list of flags; nil means running the command
+	// with -h, whose flag set lists them and stops.
+	listFlags func(w io.Writer)
 }
 
 var commands = []command{
-	{name: "serve", args: "[flags]", summary: "run the HTTP API, the admin console and the demo", run: serve, env: console.Environment},
+	{name: "serve", args: "[flags]", summary: "run the HTTP API, the admin console and the demo", run: serve, env: console.Environment,
+		listFlags: func(w io.Writer) { config.Load([]string{"-h"}, noEnvironment, w) }},
 	{name: "migrate", args: "[--database <dsn>]", summary: "bring the database schema up to date and exit", run: migrate},
 	{name: "export", args: "--app <id> [--database <dsn>] [--out <file>]", summary: "write one app to a file (JSON Lines)", run: exportApp},
 	{name: "import", args: "[--database <dsn>] [--in <file>]", summary: "read an exported app into the database",
@@ -129,7 +133,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && args[0] == "help" && !wantsHelp(args[1:2]) {
-			return commandHelp(args[1], getenv, stdout)
+			return commandHelp(args[1], stdout)
 		}
 		fmt.Fprint(stdout, usage())
 		return nil
@@ -143,7 +147,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return usageError{fmt.Sprintf("unknown command %q", args[0])}
 	}
 	if wantsHelp(args[1:]) {
-		return commandHelp(cmd.name, getenv, stdout)
+		return commandHelp(cmd.name, stdout)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -184,21 +188,20 @@ func isFlagError(err error) bool {
 	return false
 }
 
-// commandHelp prints a command's usage, its flags with their current
-// defaults (the environment fills them), and its environment-only
-// settings.
-func commandHelp(name string, getenv func(string) string, stdout io.Writer) error {
+// commandHelp prints a command's usage, its flags, and its
+// environment-only settings.
+func commandHelp(name string, stdout io.Writer) error {
 	cmd, ok := findCommand(name)
 	if !ok {
 		return usageError{fmt.Sprintf("unknown command %q\n%s", name, usage())}
 	}
 	fmt.Fprintf(stdout, "usage: passwordless %s %s\n\n%s.\n", cmd.name, cmd.args, upperFirst(cmd.summary))
 	if cmd.run != nil {
-		flags, err := flagDefaults(cmd, getenv)
+		flags, err := flagDefaults(cmd)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nFlags (each also set by the environment variable named in parentheses; a flag wins):\n%s", flags)
+		fmt.Fprintf(stdout, "\nFlags (each also set by the environment variable named in parentheses; a flag wins;\nthe defaults shown are the built-in ones):\n%s", flags)
 	}
 	if len(cmd.env) > 0 {
 		fmt.Fprint(stdout, "\nSettings read only from the environment:\n")
@@ -209,12 +212,18 @@ func commandHelp(name string, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
-// flagDefaults runs the command with -h, which makes its flag set list its
-// flags and stop before doing anything, and returns that list.
-func flagDefaults(cmd command, getenv func(string) string) (string, error) {
+// noEnvironment stands for an empty environment.
+func noEnvironment(string) string { return "" }
+
+// flagDefaults returns the list of the command's flags with their built-in
+// defaults. The environment is left out: it would show up as the
+// defaults, and it may hold secrets (a management key, a database
+// password).
+func flagDefaults(cmd command) (string, error) {
 	var out bytes.Buffer
-	err := cmd.run(context.Background(), []string{"-h"}, getenv, io.Discard, &out)
-	if !errors.Is(err, flag.ErrHelp) {
+	if cmd.listFlags != nil {
+		cmd.listFlags(&out)
+	} else if err := cmd.run(context.Background(), []string{"-h"}, noEnvironment, io.Discard, &out); !errors.Is(err, flag.ErrHelp) {
 		return "", fmt.Errorf("list the flags of %s: %v", cmd.name, err)
 	}
 	// Drop the flag package's own heading ("Usage of serve:").
@@ -233,7 +242,10 @@ func upperFirst(s string) string {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(args, getenv, stderr)
+	// The flag package would list every flag after a wrong one, with the
+	// environment's values (secrets among them) as defaults; the error
+	// alone is reported, with a pointer to --help.
+	cfg, err := config.Load(args, getenv, io.Discard)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ type EnvSetting struct {
 var Environment = []EnvSetting{
 	{"PASSWORDLESS_CONSOLE", "true", "serve the admin console and demo under /console; false turns them off"},
 	{"PASSWORDLESS_CONSOLE_URL", "none", "external base URL of the server (e.g. https://passkeys.example.com) for the console's setup and invitation links; when set, administrators can sign in only from that origin"},
-	{"PASSWORDLESS_DEMO_CLIENT_URL", "the pinned jsDelivr URL", "where the demo page loads the official browser client from: a self-hosted copy of @passwordlessdev/passwordless-client " + demo.ClientVersion + "'s dist/umd/passwordless.umd.min.js, as an https:// URL or a path on this server, for browsers without internet access"},
-	{"PASSWORDLESS_DEMO_CLIENT_INTEGRITY", "none with PASSWORDLESS_DEMO_CLIENT_URL", "the subresource-integrity hash of that copy (sha384-…), which the browser checks"},
+	{"PASSWORDLESS_DEMO_CLIENT_URL", "the pinned jsDelivr URL", "where the demo page loads the official browser client from: a self-hosted copy of @passwordlessdev/passwordless-client " + demo.ClientVersion + "'s dist/umd/passwordless.umd.min.js, as an http(s):// URL or a path on this server, for browsers without internet access"},
+	{"PASSWORDLESS_DEMO_CLIENT_INTEGRITY", "none", "the subresource-integrity hash (sha384-…) of the PASSWORDLESS_DEMO_CLIENT_URL copy, which the browser checks"},
 }
 
 // DemoClient is where the demo page loads the official browser client
