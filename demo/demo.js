@@ -1,8 +1,9 @@
 // The demo's logic: register (backend mints a register token, the official
 // browser client creates the passkey, backend verifies) and sign in (the
 // client signs in, backend verifies). The client,
-// @passwordlessdev/passwordless-client, is loaded by index.html from a CDN
-// as the global `Passwordless`. Calls to /console/demo/api/* stand for a
+// @passwordlessdev/passwordless-client, is loaded by index.html (from a CDN,
+// or the copy PASSWORDLESS_DEMO_CLIENT_URL names) as the global
+// `Passwordless`. Calls to /console/demo/api/* stand for a
 // site's own backend, which would use its ApiSecret with /register/token
 // and /signin/verify.
 (function () {
@@ -60,11 +61,23 @@
       $('demo-app').textContent = cfg.error || 'The demo is not available.';
       return;
     }
+    if (cfg.addressProblem) {
+      $('demo-app').textContent = '';
+      status(cfg.addressProblem + ' ', true);
+      const link = document.createElement('a');
+      link.href = cfg.useUrl;
+      link.textContent = cfg.useUrl;
+      $('demo-status').appendChild(link);
+      return;
+    }
     if (typeof window.Passwordless?.Client !== 'function') {
+      const source = $('passwordless-client').src;
       $('demo-app').textContent = '';
       status('The official browser client (@passwordlessdev/passwordless-client) could not be loaded from ' +
-        'cdn.jsdelivr.net. The demo needs internet access in the browser to fetch it; check the connection ' +
-        '(or a blocker) and reload the page.', true);
+        source + '. The browser must be able to reach that address. Without internet access, the ' +
+        'server\'s operator can host a copy of the client and point the demo to it with ' +
+        'PASSWORDLESS_DEMO_CLIENT_URL (and its hash in PASSWORDLESS_DEMO_CLIENT_INTEGRITY). ' +
+        'Check the connection (or a blocker) and reload the page.', true);
       return;
     }
     if (!Passwordless.isBrowserSupported() || !window.isSecureContext) {

@@ -8,9 +8,11 @@
 //	passwordless export [flags]    write one app to a file (JSON Lines)
 //	passwordless import [flags]    read an exported app into the database
 //	passwordless version           print the version
+//	passwordless help [command]    list the commands, or a command's flags and settings
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -24,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,51 +58,214 @@ import (
 var version = "dev"
 
 func main() {
-	if err := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "passwordless:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr), os.Stderr))
 }
 
-const usage = `usage: passwordless <command> [flags]
-  serve     run the HTTP API
-  migrate   bring the database schema up to date and exit
-  export    write one app to a file: export --app <id> [--database <dsn>] [--out <file>]
-  import    read an exported app: import [--database <dsn>] [--in <file>]
-  version   print the version
-Run "passwordless <command> -h" for the flags of a command.`
+// exitCode reports err on stderr and returns the process's exit code: 0
+// for success, 2 for a wrong command line, 1 for a failure of the work.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "passwordless:", err)
+	var usage usageError
+	if errors.As(err, &usage) {
+		return 2
+	}
+	return 1
+}
+
+// usageError is a command line that names no command, an unknown one, or
+// flags its command does not take; the process exits with code 2 for it,
+// as command-line tools do, and with 1 for a failure of the work itself.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// command is one subcommand of the binary.
+type command struct {
+	name, args, summary string
+	// run does the work; args are the arguments after the command name.
+	run func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+	// env lists the settings the command reads only from the environment.
+	env []console.EnvSetting
+	// listFlags writes the list of flags; nil means running the command
+	// with -h, whose flag set lists them and stops.
+	listFlags func(w io.Writer)
+}
+
+var commands = []command{
+	{name: "serve", args: "[flags]", summary: "run the HTTP API, the admin console and the demo", run: serve, env: console.Environment,
+		listFlags: func(w io.Writer) { config.Load([]string{"-h"}, noEnvironment, w) }},
+	{name: "migrate", args: "[--database <dsn>]", summary: "bring the database schema up to date and exit", run: migrate},
+	{name: "export", args: "--app <id> [--database <dsn>] [--out <file>]", summary: "write one app to a file (JSON Lines)", run: exportApp},
+	{name: "import", args: "[--database <dsn>] [--in <file>]", summary: "read an exported app into the database",
+		run: func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+			return importApp(ctx, args, getenv, os.Stdin, stdout, stderr)
+		}},
+	{name: "version", summary: "print the version"},
+	{name: "help", args: "[command]", summary: "print this list, or the flags and settings of a command"},
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usage is the list of commands, one line each.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: passwordless <command> [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun \"passwordless <command> --help\" for the flags and settings of a command.\n")
+	return b.String()
+}
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(usage)
+		fmt.Fprint(stderr, usage())
+		return usageError{"no command given"}
 	}
 	switch args[0] {
-	case "serve":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return serve(ctx, args[1:], getenv, stdout, stderr)
-	case "migrate":
-		return migrate(context.Background(), args[1:], getenv, stdout, stderr)
-	case "export":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return exportApp(ctx, args[1:], getenv, stdout, stderr)
-	case "import":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return importApp(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
-	case "version":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" && !wantsHelp(args[1:2]) {
+			return commandHelp(args[1], stdout)
+		}
+		fmt.Fprint(stdout, usage())
+		return nil
+	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, version)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	cmd, ok := findCommand(args[0])
+	if !ok {
+		fmt.Fprint(stderr, usage())
+		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	if wantsHelp(args[1:]) {
+		return commandHelp(cmd.name, stdout)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The flag package reports bad flags itself; say where to read more.
+	err := cmd.run(ctx, args[1:], getenv, stdout, stderr)
+	if isFlagError(err) {
+		return usageError{fmt.Sprintf("%v\nRun \"passwordless %s --help\" for its flags.", err, cmd.name)}
+	}
+	return err
+}
+
+// wantsHelp reports whether the flags of a command ask for its help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// isFlagError reports whether err comes from parsing a command's flags.
+// The flag package's errors have no type of their own; config.Load and the
+// commands return them unwrapped, and every one starts like these.
+func isFlagError(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"flag provided but not defined", "invalid value", "invalid boolean", "bad flag syntax", "flag needs an argument", "unexpected arguments", "usage: "} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// commandHelp prints a command's usage, its flags, and its
+// environment-only settings.
+func commandHelp(name string, stdout io.Writer) error {
+	cmd, ok := findCommand(name)
+	if !ok {
+		return usageError{fmt.Sprintf("unknown command %q\n%s", name, usage())}
+	}
+	fmt.Fprintf(stdout, "usage: passwordless %s %s\n\n%s.\n", cmd.name, cmd.args, upperFirst(cmd.summary))
+	if cmd.run != nil {
+		flags, err := flagDefaults(cmd)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nFlags (each also set by the environment variable named in parentheses; a flag wins;\nthe defaults shown are the built-in ones):\n%s", flags)
+	}
+	if len(cmd.env) > 0 {
+		fmt.Fprint(stdout, "\nSettings read only from the environment:\n")
+		for _, e := range cmd.env {
+			fmt.Fprintf(stdout, "  %s (default: %s)\n    \t%s\n", e.Name, e.Default, e.Meaning)
+		}
+	}
+	return nil
+}
+
+// noEnvironment stands for an empty environment.
+func noEnvironment(string) string { return "" }
+
+// flagDefaults returns the list of the command's flags with their built-in
+// defaults. The environment is left out: it would show up as the
+// defaults, and it may hold secrets (a management key, a database
+// password).
+func flagDefaults(cmd command) (string, error) {
+	var out bytes.Buffer
+	if cmd.listFlags != nil {
+		cmd.listFlags(&out)
+	} else if err := cmd.run(context.Background(), []string{"-h"}, noEnvironment, io.Discard, &out); !errors.Is(err, flag.ErrHelp) {
+		return "", fmt.Errorf("list the flags of %s: %v", cmd.name, err)
+	}
+	// Drop the flag package's own heading ("Usage of serve:").
+	list := out.String()
+	if first, rest, ok := strings.Cut(list, "\n"); ok && strings.HasPrefix(first, "Usage of ") {
+		list = rest
+	}
+	return list, nil
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(args, getenv, stderr)
+	// The flag package would list every flag after a wrong one, with the
+	// environment's values (secrets among them) as defaults; the error
+	// alone is reported, with a pointer to --help.
+	cfg, err := config.Load(args, getenv, io.Discard)
 	if err != nil {
 		return err
 	}
+	consoleOn, consoleURL, err := console.Settings(getenv)
+	if err != nil {
+		return err
+	}
+	demoClient, err := console.DemoClientSettings(getenv)
+	if err != nil {
+		return err
+	}
+	// Bind first: a port in use is then the only thing reported, before
+	// any banner, setup link, seeding or maintenance.
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	log := newLogger(stderr, cfg.LogLevel)
 	log.Info("starting", append([]any{"version", version}, cfg.Redacted()...)...)
 
@@ -172,18 +338,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// Admin console and demo under /console (docs/console.md).
 	var consoleHandler http.Handler
-	if on, consoleURL, err := console.Settings(getenv); err != nil {
-		return err
-	} else if on {
+	if consoleOn {
 		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs, Authenticators: authenticators,
 			Passkeys: passkeys, Tokens: sealer, Store: st, Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
-			ListenAddr: cfg.Addr, Out: stdout, Log: log}); err != nil {
+			ListenAddr: ln.Addr().String(), DemoClient: demoClient, Out: stdout, Log: log}); err != nil {
 			return err
 		}
 		// One route label for all of the console keeps the label bounded.
 		consoleHandler = m.InstrumentRoute(console.Prefix, consoleHandler)
 	}
-	return listenAndServe(ctx, cfg.Addr, console.Mount(handler, consoleHandler), cfg.ShutdownTimeout, log)
+	return serveOn(ctx, ln, console.Mount(handler, consoleHandler), consoleOn, cfg.ShutdownTimeout, log)
+}
+
+// listen binds the listen address, and says what to do when it is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is in use, probably by another server; stop it, or choose another address with --addr or PASSWORDLESS_ADDR", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // openStore opens the configured store; both apply their migrations.
@@ -423,14 +599,10 @@ func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), e
 	return func() { srv.Close() }, nil
 }
 
-// listenAndServe runs the server until ctx ends, then lets in-flight
-// requests finish for up to grace. Requests still running then make it
-// fail, so that the exit code tells the operator some were cut off.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+// serveOn serves on ln until ctx ends, then lets in-flight requests
+// finish for up to grace. Requests still running then make it fail, so
+// that the exit code tells the operator some were cut off.
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, consoleOn bool, grace time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -442,7 +614,14 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, grace time
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "url", "http://"+ln.Addr().String())
+	// The URLs are the ones to open in a browser: WebAuthn needs a domain
+	// name, so a loopback or wildcard address is written as localhost.
+	addr, base := ln.Addr().String(), console.BrowserURL(ln.Addr().String())
+	if consoleOn {
+		log.Info("listening", "addr", addr, "url", base, "console", base+console.Prefix, "demo", base+console.Prefix+"/demo")
+	} else {
+		log.Info("listening", "addr", addr, "url", base)
+	}
 	select {
 	case err := <-errc:
 		return err

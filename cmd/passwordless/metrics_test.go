@@ -1,38 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer is a log destination the test reads while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var (
-	apiURL     = regexp.MustCompile(`msg=listening url=(http://\S+)`)
+	apiURL     = regexp.MustCompile(`msg=listening addr=(\S+)`)
 	metricsURL = regexp.MustCompile(`msg="metrics listening" url=(http://\S+)/metrics`)
 )
 
@@ -56,7 +36,7 @@ func startServe(t *testing.T, args ...string) (api, metrics string) {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		a, m := apiURL.FindStringSubmatch(logs.String()), metricsURL.FindStringSubmatch(logs.String())
 		if a != nil && m != nil {
-			return a[1], m[1]
+			return "http://" + a[1], m[1]
 		}
 		select {
 		case err := <-done:

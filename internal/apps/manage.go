@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,11 +26,34 @@ var appIDPattern = regexp.MustCompile(`^[a-z][a-z0-9]{2,61}$`)
 
 const appIDMessage = "'AppId' must be between 3 and 62 characters, contain only lowercase letters and numbers, and start with a lowercase letter."
 
-// Deletion rules (api-spec.md §13).
-const (
-	immediateDeletionAge = 3 * 24 * time.Hour
-	maxRetentionDays     = 90
-)
+// immediateDeletionAge is the deletion rule of api-spec.md §13.
+const immediateDeletionAge = 3 * 24 * time.Hour
+
+// MaxRetentionDays bounds an app's event retention. The original created
+// apps with 365 days but let its features endpoints set only 0–90, so an
+// app could not be given its own default back; here one range holds for
+// creation and every update.
+const MaxRetentionDays = 365
+
+// validateSettings checks the settings a request names (nil: not named).
+// Creation, the management and self-service features endpoints and the
+// console all validate through it, so each setting has one rule.
+func validateSettings(retentionDays, monthlyQuota, maxUsers *wire.Int) error {
+	errs := map[string][]string{}
+	if r := retentionDays; r != nil && (*r < 0 || *r > MaxRetentionDays) {
+		errs["eventLoggingRetentionPeriod"] = []string{fmt.Sprintf("The field EventLoggingRetentionPeriod must be between 0 and %d.", MaxRetentionDays)}
+	}
+	if q := monthlyQuota; q != nil && *q < 0 {
+		errs["magicLinkEmailMonthlyQuota"] = []string{"The field MagicLinkEmailMonthlyQuota must not be negative."}
+	}
+	if m := maxUsers; m != nil && *m < 0 {
+		errs["maxUsers"] = []string{"The field MaxUsers must not be negative; leave it out or null for no limit."}
+	}
+	if len(errs) > 0 {
+		return problem.Validation(errs)
+	}
+	return nil
+}
 
 // ValidateAppID returns the validation problem for a malformed app id.
 func ValidateAppID(appID string) error {
@@ -125,7 +149,10 @@ func (s *Service) Create(ctx context.Context, appID string, req CreateRequest) (
 	if err := ValidateAppID(appID); err != nil {
 		return CreateResponse{}, err
 	}
-	retention := int64(365)
+	if err := validateSettings(req.EventLoggingRetentionPeriod, &req.MagicLinkEmailMonthlyQuota, req.MaxUsers); err != nil {
+		return CreateResponse{}, err
+	}
+	retention := int64(MaxRetentionDays)
 	if req.EventLoggingRetentionPeriod != nil {
 		retention = int64(*req.EventLoggingRetentionPeriod)
 	}
@@ -211,6 +238,7 @@ func newKey(appID string, kind store.KeyKind, value string, scopes []string, now
 type FeaturesResponse struct {
 	EventLoggingIsEnabled                bool    `json:"eventLoggingIsEnabled"`
 	EventLoggingRetentionPeriod          int     `json:"eventLoggingRetentionPeriod"`
+	MagicLinkEmailMonthlyQuota           int     `json:"magicLinkEmailMonthlyQuota"`
 	DeveloperLoggingEndsAt               *string `json:"developerLoggingEndsAt"`
 	MaxUsers                             *int64  `json:"maxUsers"`
 	AllowAttestation                     bool    `json:"allowAttestation"`
@@ -232,6 +260,7 @@ func (s *Service) Features(ctx context.Context, appID string) (FeaturesResponse,
 	r := FeaturesResponse{
 		EventLoggingIsEnabled:                f.EventLoggingEnabled,
 		EventLoggingRetentionPeriod:          f.EventLoggingRetentionDays,
+		MagicLinkEmailMonthlyQuota:           f.MagicLinkMonthlyQuota,
 		MaxUsers:                             f.MaxUsers,
 		AllowAttestation:                     f.AllowAttestation,
 		IsGenerateSignInTokenEndpointEnabled: f.GenerateSignInTokenEnabled,
@@ -246,19 +275,45 @@ func (s *Service) Features(ctx context.Context, appID string) (FeaturesResponse,
 	return r, nil
 }
 
-// SetFeaturesRequest is the body of POST /admin/apps/{appId}/features. It
-// overwrites all five fields; absent ones become false/0/null.
+// SetFeaturesRequest is the body of POST /admin/apps/{appId}/features.
+// Only the members present change. (The original overwrote all five of its
+// members, so a request naming one reset the others to false/0/null.)
 type SetFeaturesRequest struct {
-	EventLoggingIsEnabled       bool      `json:"eventLoggingIsEnabled"`
-	EventLoggingRetentionPeriod wire.Int  `json:"eventLoggingRetentionPeriod"`
-	MagicLinkEmailMonthlyQuota  wire.Int  `json:"magicLinkEmailMonthlyQuota"`
-	MaxUsers                    *wire.Int `json:"maxUsers"`
-	AllowAttestation            bool      `json:"allowAttestation"`
-	// AllowedOrigins and AllowedRPIDs are left unchanged when absent (they
-	// are not part of the original's overwrite set); [] clears them.
+	EventLoggingIsEnabled       *bool       `json:"eventLoggingIsEnabled"`
+	EventLoggingRetentionPeriod *wire.Int   `json:"eventLoggingRetentionPeriod"`
+	MagicLinkEmailMonthlyQuota  *wire.Int   `json:"magicLinkEmailMonthlyQuota"`
+	MaxUsers                    NullableInt `json:"maxUsers"`
+	AllowAttestation            *bool       `json:"allowAttestation"`
+	// AllowedOrigins and AllowedRPIDs extend the original; [] clears them.
 	AllowedOrigins *[]string `json:"allowedOrigins"`
 	AllowedRPIDs   *[]string `json:"allowedRpIds"`
 }
+
+// NullableInt is a member whose null means something (maxUsers: no
+// limit), so that absent, null and a number differ.
+type NullableInt struct {
+	Present bool
+	Value   *wire.Int // nil: null
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it is called only for a
+// member that is present, null included.
+func (n *NullableInt) UnmarshalJSON(b []byte) error {
+	n.Present = true
+	if string(bytes.TrimSpace(b)) == "null" {
+		n.Value = nil
+		return nil
+	}
+	var v wire.Int
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
+}
+
+// Null returns a NullableInt that is present: v, or null when v is nil.
+func Null(v *wire.Int) NullableInt { return NullableInt{Present: true, Value: v} }
 
 func nonNil(v []string) []string {
 	if v == nil {
@@ -311,11 +366,8 @@ func validOrigin(o string) bool {
 // SetFeatures implements POST /admin/apps/{appId}/features.
 func (s *Service) SetFeatures(ctx context.Context, appID string, req SetFeaturesRequest) error {
 	defer s.changed(appID)
-	if r := req.EventLoggingRetentionPeriod; r < 0 || r > maxRetentionDays {
-		return problem.Field("eventLoggingRetentionPeriod", "The field EventLoggingRetentionPeriod must be between 0 and 90.")
-	}
-	if req.MagicLinkEmailMonthlyQuota < 0 {
-		return problem.Field("magicLinkEmailMonthlyQuota", "The field MagicLinkEmailMonthlyQuota must not be negative.")
+	if err := validateSettings(req.EventLoggingRetentionPeriod, req.MagicLinkEmailMonthlyQuota, req.MaxUsers.Value); err != nil {
+		return err
 	}
 	if err := validateAllowed(req); err != nil {
 		return err
@@ -323,17 +375,25 @@ func (s *Service) SetFeatures(ctx context.Context, appID string, req SetFeatures
 	return s.updateFeatures(ctx, appID, managedFeatures(req))
 }
 
-// managedFeatures is the update of a management request: its five
-// overwritten members and the allow lists it names. The self-service
-// toggles are not among them, so a change of those made meanwhile is kept
-// (the app is not read first).
+// managedFeatures is the update of a management request: the members it
+// names and nothing else, so that a change made meanwhile (elsewhere, or
+// by the self-service toggles) is kept; the app is not read first.
 func managedFeatures(req SetFeaturesRequest) store.FeaturesUpdate {
-	u := store.FeaturesUpdate{
-		EventLoggingEnabled:       store.To(req.EventLoggingIsEnabled),
-		EventLoggingRetentionDays: store.To(int(req.EventLoggingRetentionPeriod)),
-		MagicLinkMonthlyQuota:     store.To(int(req.MagicLinkEmailMonthlyQuota)),
-		MaxUsers:                  store.To((*int64)(req.MaxUsers)),
-		AllowAttestation:          store.To(req.AllowAttestation),
+	var u store.FeaturesUpdate
+	if v := req.EventLoggingIsEnabled; v != nil {
+		u.EventLoggingEnabled = store.To(*v)
+	}
+	if v := req.EventLoggingRetentionPeriod; v != nil {
+		u.EventLoggingRetentionDays = store.To(int(*v))
+	}
+	if v := req.MagicLinkEmailMonthlyQuota; v != nil {
+		u.MagicLinkMonthlyQuota = store.To(int(*v))
+	}
+	if req.MaxUsers.Present {
+		u.MaxUsers = store.To((*int64)(req.MaxUsers.Value))
+	}
+	if v := req.AllowAttestation; v != nil {
+		u.AllowAttestation = store.To(*v)
 	}
 	if req.AllowedOrigins != nil {
 		u.AllowedOrigins = store.To(*req.AllowedOrigins)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/passwordless-oss/server/internal/events"
-	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/wire"
 )
@@ -23,8 +22,8 @@ type SelfFeaturesRequest struct {
 // SetSelfFeatures implements POST /apps/features.
 func (s *Service) SetSelfFeatures(ctx context.Context, app store.App, req SelfFeaturesRequest) error {
 	defer s.changed(app.ID)
-	if r := req.EventLoggingRetentionPeriod; r != nil && (*r < 0 || *r > maxRetentionDays) {
-		return problem.Field("eventLoggingRetentionPeriod", "The field EventLoggingRetentionPeriod must be between 0 and 90.")
+	if err := validateSettings(req.EventLoggingRetentionPeriod, nil, nil); err != nil {
+		return err
 	}
 	by := "Api"
 	if req.PerformedBy != nil {

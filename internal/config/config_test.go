@@ -40,7 +40,7 @@ func TestLoad(t *testing.T) {
 			name: "authenticator names file",
 			args: []string{"--dev", "--aaguid-file", "/etc/passwordless/aaguid.json"},
 			env:  map[string]string{"PASSWORDLESS_AAGUID_FILE": "/elsewhere.json"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second, AAGUIDFile: "/etc/passwordless/aaguid.json"},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second, AAGUIDFile: "/etc/passwordless/aaguid.json"},
 		},
 		{
 			name:    "short key outside dev",
@@ -116,7 +116,7 @@ func TestLoad(t *testing.T) {
 			name: "metrics and pprof",
 			args: []string{"--dev", "--pprof"},
 			env:  map[string]string{"PASSWORDLESS_METRICS_ADDR": "localhost:9464"},
-			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, ShutdownTimeout: 15 * time.Second, MetricsAddr: "localhost:9464", Pprof: true},
+			want: Config{Addr: "localhost:5701", Database: "passwordless.db", ManagementKey: DevManagementKey, Dev: true, LogLevel: "info", PublicRateLimit: 600, SMTPPort: 587, SMTPTLS: "opportunistic", MailFrom: "no-reply@localhost", MailDir: "mail", MagicLinkRateLimit: 10, MaxInFlight: 1000, MaxBodyMemoryMiB: 64, SQLiteMaxWALMiB: 64, ShutdownTimeout: 15 * time.Second, MetricsAddr: "localhost:9464", Pprof: true},
 		},
 		{
 			name:    "bad metrics address",

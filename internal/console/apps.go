@@ -23,7 +23,11 @@ type appsView struct {
 	Check   string
 	Created *apps.CreateResponse
 	NewID   string
-	Form    struct{ ID, AdminEmail string }
+	// Form is what the create form showed, kept across a check or an error.
+	Form struct {
+		ID, AdminEmail string
+		NoEventLogging bool
+	}
 }
 
 // loadApp returns the app named in the path; the console's own app is not
@@ -67,21 +71,28 @@ func (c *Console) listApps(ctx context.Context) ([]appRow, error) {
 
 func (c *Console) appsPage(w http.ResponseWriter, r *http.Request, s session) {
 	p := page{}
+	// ?check= is the availability check of older pages (the form posts it now).
 	if id := strings.TrimSpace(r.URL.Query().Get("check")); id != "" {
-		v := appsView{Check: id}
+		v := appsView{}
 		v.Form.ID = id
-		res, err := c.cfg.Apps.Available(r.Context(), id)
-		switch {
-		case err != nil:
-			_, p.Error = c.message(err)
-		case res["available"]:
-			p.Notice = "The id " + id + " is available."
-		default:
-			p.Error = "The id " + id + " is taken."
-		}
-		p.Data = v
+		p = c.checkAvailable(r.Context(), id, v)
 	}
 	c.renderApps(w, r, 0, p)
+}
+
+// checkAvailable is the page that says whether id is free.
+func (c *Console) checkAvailable(ctx context.Context, id string, v appsView) page {
+	p := page{Data: v}
+	res, err := c.cfg.Apps.Available(ctx, id)
+	switch {
+	case err != nil:
+		_, p.Error = c.message(err)
+	case res["available"] && id != ConsoleAppID:
+		p.Notice = "The id " + id + " is available."
+	default:
+		p.Error = "The id " + id + " is taken."
+	}
+	return p
 }
 
 func (c *Console) renderApps(w http.ResponseWriter, r *http.Request, status int, p page) {
@@ -101,6 +112,11 @@ func (c *Console) appsCreate(w http.ResponseWriter, r *http.Request, s session) 
 	email := strings.TrimSpace(r.PostFormValue("adminEmail"))
 	v := appsView{}
 	v.Form.ID, v.Form.AdminEmail = id, email
+	v.Form.NoEventLogging = r.PostFormValue("eventLogging") != "on"
+	if r.PostFormValue("action") == "check" {
+		c.renderApps(w, r, 0, c.checkAvailable(r.Context(), id, v))
+		return
+	}
 	if id == ConsoleAppID {
 		c.renderApps(w, r, http.StatusConflict, page{Error: "The id " + id + " is reserved for the console.", Data: v})
 		return

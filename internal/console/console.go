@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,6 +79,9 @@ type Config struct {
 	PublicURL string
 	// ListenAddr is used for the printed setup link when PublicURL is empty.
 	ListenAddr string
+	// DemoClient is where the demo page loads the official browser client
+	// from; zero means the pinned copy on jsDelivr (see DemoClientSettings).
+	DemoClient DemoClient
 	// Out receives the one-time setup link (standard output).
 	Out io.Writer
 	Log *slog.Logger
@@ -124,6 +126,9 @@ type Console struct {
 	// patterns are the mux's route patterns, in registration order.
 	patterns []string
 	pages    map[string]*pageTemplate
+	// demoIndex is the demo page, and demoPolicy its Content-Security-Policy.
+	demoIndex  []byte
+	demoPolicy string
 
 	mu sync.Mutex
 	// setupHash is SHA-256 of the current one-time setup secret (zero when
@@ -174,6 +179,14 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c.pages = pages
+	if cfg.DemoClient == (DemoClient{}) {
+		cfg.DemoClient = defaultDemoClient
+		c.cfg.DemoClient = cfg.DemoClient
+	}
+	if c.demoIndex, err = demoIndex(cfg.DemoClient); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	c.demoPolicy = contentSecurityPolicy(cfg.DemoClient.scriptSource()...)
 	if err := c.bootstrap(ctx); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
@@ -255,7 +268,7 @@ func (c *Console) newSetupSecret(ctx context.Context) {
 	c.mu.Unlock()
 	link := c.baseURL(nil) + Prefix + "/setup?token=" + secret
 	fmt.Fprintf(c.cfg.Out, "\n  Admin console: no administrator yet. Open this one-time link within %s\n  to register the first administrator's passkey:\n  %s\n\n",
-		c.cfg.SetupTTL, link)
+		humanDuration(c.cfg.SetupTTL), link)
 	c.log.InfoContext(ctx, "console has no administrator; a one-time setup link was printed to standard output",
 		"path", Prefix+"/setup", "expires", c.setupExp.UTC().Format(time.RFC3339))
 }
@@ -300,16 +313,10 @@ func (c *Console) baseURL(r *http.Request) string {
 		}
 		return scheme + "://" + r.Host
 	}
-	host, port, err := net.SplitHostPort(c.cfg.ListenAddr)
-	if err != nil {
+	if c.cfg.ListenAddr == "" {
 		return "http://localhost:5701"
 	}
-	// WebAuthn needs a domain name; loopback and wildcard addresses are
-	// reached as localhost (a secure context without TLS).
-	if ip := net.ParseIP(host); host == "" || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
-		host = "localhost"
-	}
-	return "http://" + net.JoinHostPort(host, port)
+	return BrowserURL(c.cfg.ListenAddr)
 }
 
 func isTLS(r *http.Request) bool {

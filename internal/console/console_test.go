@@ -66,12 +66,18 @@ func newEnv(t *testing.T, dev bool) *env {
 // newEnvURL is newEnv with another console URL ("" for none).
 func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newEnvStore(t, dev, publicURL, st, DemoClient{})
+}
+
+// newEnvStore is newEnvURL on a given store, with a demo client setting.
+func newEnvStore(t *testing.T, dev bool, publicURL string, st store.Store, demoClient DemoClient) *env {
+	t.Helper()
+	ctx := context.Background()
 	sealer := token.NewSealer(st, nil)
 	// The apps service shares the console's clock, so tests can age an app
 	// past the deletion rules' thresholds.
@@ -88,7 +94,7 @@ func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
 		Store: st, ManagementKey: "test-management-key-0123456789", Version: "test"})
 	out := &bytes.Buffer{}
 	c, err := New(ctx, Config{Apps: appSvc, Users: users.New(st), Configs: configs, Passkeys: passkeys, Tokens: sealer,
-		Store: st, Dev: dev, PublicURL: publicURL, Out: out, Now: clk.Now, Authenticators: testAuthenticators(t)})
+		Store: st, Dev: dev, PublicURL: publicURL, DemoClient: demoClient, Out: out, Now: clk.Now, Authenticators: testAuthenticators(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,8 +605,9 @@ func TestPagesRenderForAdmin(t *testing.T) {
 	if k, _ := e.apps.ListKeys(context.Background(), "shop"); !k[0].IsLocked {
 		t.Fatal("key not locked")
 	}
-	f := url.Values{"csrf": {csrf}, "eventLogging": {"on"}, "eventLoggingRetentionPeriod": {"30"}, "magicLinkEmailMonthlyQuota": {"5"},
-		"generateTokens": {"on"}, "allowedOrigins": {"https://shop.example\n"}}
+	// As a browser sends it: each checkbox's hidden "off", then "on" if ticked.
+	f := url.Values{"csrf": {csrf}, "eventLogging": {"off", "on"}, "eventLoggingRetentionPeriod": {"30"}, "magicLinkEmailMonthlyQuota": {"5"},
+		"magicLinks": {"off"}, "generateTokens": {"off", "on"}, "allowAttestation": {"off"}, "allowedOrigins": {"https://shop.example\n"}}
 	if r := e.do("POST", "/console/apps/shop/features", f, nil, ck); r.status != http.StatusSeeOther {
 		t.Fatalf("features: %d %s", r.status, r.body)
 	}

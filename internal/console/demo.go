@@ -27,6 +27,10 @@ type demoConfig struct {
 	Open     bool   `json:"open"`
 	Console  string `json:"console,omitempty"`
 	SignedIn bool   `json:"signedIn"`
+	// AddressProblem and UseURL are set when the page was opened at an IP
+	// address, where WebAuthn cannot work (see addressProblem).
+	AddressProblem string `json:"addressProblem,omitempty"`
+	UseURL         string `json:"useUrl,omitempty"`
 }
 
 // demoAccess resolves the demo's app and checks access to it.
@@ -81,6 +85,14 @@ func (c *Console) demoConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := demoConfig{AppID: app.ID, APIKey: key, APIURL: c.baseURL(r), Open: c.cfg.Dev && app.ID == apps.DevAppID}
+	if p := c.addressProblem(r); p != nil {
+		// The page's address, not this call's.
+		page := strings.TrimSuffix(p.URL, r.URL.RequestURI()) + Prefix + "/demo/"
+		if r.URL.RawQuery != "" {
+			page += "?" + r.URL.RawQuery
+		}
+		cfg.AddressProblem, cfg.UseURL = p.Message, page
+	}
 	if sess != nil {
 		cfg.CSRF, cfg.SignedIn = sess.CSRF, true
 		cfg.Console = Prefix + "/apps/" + app.ID + "/users"

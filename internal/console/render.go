@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/problem"
 )
 
@@ -67,6 +67,17 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"add": func(a, b int) int { return a + b },
+	// plural writes "1 event", "2 events".
+	"plural": func(n any, one, many string) string {
+		switch v := n.(type) {
+		case int:
+			return plural(int64(v), one, many)
+		case int64:
+			return plural(v, one, many)
+		}
+		return fmt.Sprint(n) + " " + many
+	},
+	"duration": humanDuration,
 }
 
 // parseTemplates parses every page together with the layout.
@@ -117,6 +128,8 @@ type page struct {
 	Error   string
 	App     *appNav
 	Data    any
+	// Address explains why passkeys cannot work on an IP-address host.
+	Address *addressProblem
 }
 
 // CSRF returns the session's CSRF token for the forms.
@@ -134,11 +147,6 @@ func contentSecurityPolicy(scripts ...string) string {
 	return "default-src 'self'; script-src " + src + "; style-src 'self'; img-src 'self' data:; " +
 		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }
-
-// demoPolicy is the demo page's policy: it also runs the official browser
-// client, and exactly that file of the CDN (the page pins its integrity
-// hash too).
-var demoPolicy = contentSecurityPolicy(demo.ClientScriptURL)
 
 // securityHeaders are set on every console response.
 func (c *Console) securityHeaders(w http.ResponseWriter) {
@@ -163,6 +171,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Session = &s
 	}
 	p.Dev = c.cfg.Dev
+	p.Address = c.addressProblem(r)
 	if p.App != nil {
 		p.App.Demo = true
 	}

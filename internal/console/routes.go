@@ -70,7 +70,7 @@ func (c *Console) routes() {
 		}
 		c.redirect(w, r, target)
 	})
-	handle("GET "+Prefix+"/demo/", http.StripPrefix(Prefix+"/demo/", noStore(demoPage(http.FileServerFS(demo.Files)))))
+	handle("GET "+Prefix+"/demo/", http.StripPrefix(Prefix+"/demo/", noStore(c.demoPage(http.FileServerFS(demo.Files)))))
 	handleFunc("GET "+Prefix+"/demo/api/config", c.demoConfig)
 	handleFunc("POST "+Prefix+"/demo/api/register-token", c.demoRegisterToken)
 	handleFunc("POST "+Prefix+"/demo/api/verify", c.demoVerify)
@@ -120,14 +120,19 @@ func cacheable(h http.Handler) http.Handler {
 	})
 }
 
-// demoPage lets the demo's page (and only the page, not its other files)
-// load the official browser client. It runs inside StripPrefix.
-func demoPage(h http.Handler) http.Handler {
+// demoPage serves the demo's page, which names the configured copy of
+// the official browser client, with a policy that lets the page (and only
+// the page, not its other files) run that script. The other files come
+// from h. It runs inside StripPrefix.
+func (c *Console) demoPage(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "" || r.URL.Path == "index.html" {
-			w.Header().Set("Content-Security-Policy", demoPolicy)
+		if r.URL.Path != "" {
+			h.ServeHTTP(w, r) // index.html is redirected to the directory
+			return
 		}
-		h.ServeHTTP(w, r)
+		w.Header().Set("Content-Security-Policy", c.demoPolicy)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(c.demoIndex)
 	})
 }
 

@@ -87,6 +87,7 @@ type featuresView struct {
 	MaxUsers       string
 	Origins        string
 	RPIDs          string
+	MaxRetention   int
 }
 
 func (c *Console) featuresPage(w http.ResponseWriter, r *http.Request, s session) {
@@ -114,6 +115,7 @@ func (c *Console) renderFeatures(w http.ResponseWriter, r *http.Request, status 
 		Quota:          app.Features.MagicLinkMonthlyQuota,
 		Origins:        strings.Join(f.AllowedOrigins, "\n"),
 		RPIDs:          strings.Join(f.AllowedRPIDs, "\n"),
+		MaxRetention:   apps.MaxRetentionDays,
 	}
 	if f.MaxUsers != nil {
 		v.MaxUsers = strconv.FormatInt(*f.MaxUsers, 10)
@@ -132,6 +134,11 @@ func lines(s string) []string {
 	return out
 }
 
+// featuresSave changes the features the form names and nothing else, as
+// the API's features endpoints do: a member missing from the posted form
+// (a form of an older page, or a script posting one field) keeps its
+// value. Each checkbox follows a hidden "off" input of the same name, so
+// an unticked box is present too.
 func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session) {
 	app, ok := c.loadApp(w, r)
 	if !ok {
@@ -144,39 +151,11 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 		}
 		c.renderFeatures(w, r, status, app, page{Error: msg})
 	}
-	num := func(field string) (wire.Int, error) {
-		n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue(field)), 10, 64)
-		if err != nil {
-			return 0, problem.Field(field, "Enter a whole number.")
-		}
-		return wire.Int(n), nil
-	}
-	retention, err := num("eventLoggingRetentionPeriod")
+	req, err := featuresForm(r)
 	if err != nil {
 		fail(err)
 		return
 	}
-	quota, err := num("magicLinkEmailMonthlyQuota")
-	if err != nil {
-		fail(err)
-		return
-	}
-	req := apps.SetFeaturesRequest{
-		EventLoggingIsEnabled:       r.PostFormValue("eventLogging") == "on",
-		EventLoggingRetentionPeriod: retention,
-		MagicLinkEmailMonthlyQuota:  quota,
-		AllowAttestation:            r.PostFormValue("allowAttestation") == "on",
-	}
-	if strings.TrimSpace(r.PostFormValue("maxUsers")) != "" {
-		n, err := num("maxUsers")
-		if err != nil {
-			fail(err)
-			return
-		}
-		req.MaxUsers = &n
-	}
-	origins, rpids := lines(r.PostFormValue("allowedOrigins")), lines(r.PostFormValue("allowedRpIds"))
-	req.AllowedOrigins, req.AllowedRPIDs = &origins, &rpids
 	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		if err := c.cfg.Apps.SetFeatures(ctx, app.ID, req); err != nil {
 			return err
@@ -189,11 +168,11 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 		}
 		self := apps.SelfFeaturesRequest{PerformedBy: ptr(wire.String(s.Name))}
 		changed := false
-		if v := r.PostFormValue("magicLinks") == "on"; v != fresh.Features.MagicLinksEnabled {
-			self.EnableMagicLinks, changed = &v, true
+		if v := formBool(r, "magicLinks"); v != nil && *v != fresh.Features.MagicLinksEnabled {
+			self.EnableMagicLinks, changed = v, true
 		}
-		if v := r.PostFormValue("generateTokens") == "on"; v != fresh.Features.GenerateSignInTokenEnabled {
-			self.EnableManuallyGeneratedAuthenticationTokens, changed = &v, true
+		if v := formBool(r, "generateTokens"); v != nil && *v != fresh.Features.GenerateSignInTokenEnabled {
+			self.EnableManuallyGeneratedAuthenticationTokens, changed = v, true
 		}
 		if !changed {
 			return nil
@@ -205,6 +184,65 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 		return
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/features?saved=1")
+}
+
+// featuresForm reads the management features the form names.
+func featuresForm(r *http.Request) (apps.SetFeaturesRequest, error) {
+	if err := r.ParseForm(); err != nil {
+		return apps.SetFeaturesRequest{}, problem.Malformed("The form could not be read.")
+	}
+	req := apps.SetFeaturesRequest{
+		EventLoggingIsEnabled: formBool(r, "eventLogging"),
+		AllowAttestation:      formBool(r, "allowAttestation"),
+	}
+	var err error
+	if req.EventLoggingRetentionPeriod, err = formInt(r, "eventLoggingRetentionPeriod"); err != nil {
+		return req, err
+	}
+	if req.MagicLinkEmailMonthlyQuota, err = formInt(r, "magicLinkEmailMonthlyQuota"); err != nil {
+		return req, err
+	}
+	if _, present := r.PostForm["maxUsers"]; present {
+		// Empty means no limit.
+		if strings.TrimSpace(r.PostForm.Get("maxUsers")) == "" {
+			req.MaxUsers = apps.Null(nil)
+		} else {
+			n, err := formInt(r, "maxUsers")
+			if err != nil {
+				return req, err
+			}
+			req.MaxUsers = apps.Null(n)
+		}
+	}
+	if _, present := r.PostForm["allowedOrigins"]; present {
+		req.AllowedOrigins = ptr(lines(r.PostForm.Get("allowedOrigins")))
+	}
+	if _, present := r.PostForm["allowedRpIds"]; present {
+		req.AllowedRPIDs = ptr(lines(r.PostForm.Get("allowedRpIds")))
+	}
+	return req, nil
+}
+
+// formBool reads a checkbox and its hidden "off" input: the last value
+// wins, and nil means the form does not name the field.
+func formBool(r *http.Request, field string) *bool {
+	vs := r.PostForm[field]
+	if len(vs) == 0 {
+		return nil
+	}
+	return ptr(vs[len(vs)-1] == "on")
+}
+
+// formInt reads a whole number; nil when the form does not name the field.
+func formInt(r *http.Request, field string) (*wire.Int, error) {
+	if _, present := r.PostForm[field]; !present {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(r.PostForm.Get(field)), 10, 64)
+	if err != nil {
+		return nil, problem.Field(field, "Enter a whole number.")
+	}
+	return ptr(wire.Int(n)), nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -15,7 +15,8 @@ var errUnknownAction = problem.New(http.StatusNotFound, "", "Unknown action.")
 
 type usersView struct {
 	Users []users.UserView
-	Count int64
+	// Summary counts the listed users and those with a passkey.
+	Summary string
 }
 
 func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s session) {
@@ -39,7 +40,7 @@ func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Title, p.App = "Users of "+app.ID, &appNav{ID: app.ID, Tab: "users"}
-	p.Data = usersView{Users: list.Values, Count: count["count"]}
+	p.Data = usersView{Users: list.Values, Summary: usersSummary(len(list.Values), count["count"])}
 	c.render(w, r, status, "users", p)
 }
 

@@ -111,10 +111,16 @@ func TestMagicLinkQuotaOverHTTP(t *testing.T) {
 					t.Fatalf("send %d: %d %s", i+1, r.status, r.body)
 				}
 			}
-			e.sendLink("someone@example.com").wantProblem(429, map[string]any{
-				"errorCode": "magic_link_email_quota_exceeded",
-				"title":     "You have reached your monthly quota for magic link emails. Please try again later.",
-			})
+			title := "You have reached your monthly quota for magic link emails. Please try again later."
+			switch {
+			case tt.quota == 0:
+				title = "The app's monthly quota of magic-link e-mails is 0 (the default of new apps), so no magic link can be sent. " +
+					"Raise it with POST /admin/apps/" + e.appID + "/features {\"magicLinkEmailMonthlyQuota\": <e-mails per month>} or on the app's Features page in the console."
+			case tt.sends == 0:
+				title = fmt.Sprintf("The app's monthly quota of magic-link e-mails, %d, is scaled down to 0.2 of it for apps younger than 30 days, which is 0. ", tt.quota) +
+					"Raise it with POST /admin/apps/" + e.appID + "/features {\"magicLinkEmailMonthlyQuota\": <e-mails per month>} or on the app's Features page in the console."
+			}
+			e.sendLink("someone@example.com").wantProblem(429, map[string]any{"errorCode": "magic_link_email_quota_exceeded", "title": title})
 			if n := len(smtp.Messages()); n != tt.sends {
 				t.Fatalf("%d e-mails sent, want %d", n, tt.sends)
 			}

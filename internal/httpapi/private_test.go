@@ -270,7 +270,7 @@ func TestSelfServiceFeatures(t *testing.T) {
 		wantProblem(403, map[string]any{"title": "The 'POST /signin/generate-token' endpoint is disabled", "errorCode": nil})
 	e.do("POST", "/apps/features", e.secret(), `{"enableManuallyGeneratedAuthenticationTokens":true}`).want(204)
 	e.do("POST", "/signin/generate-token", e.secret(), `{"userId":"u1"}`).want(200)
-	for _, bad := range []string{`{"eventLoggingRetentionPeriod":-1}`, `{"eventLoggingRetentionPeriod":91}`} {
+	for _, bad := range []string{`{"eventLoggingRetentionPeriod":-1}`, `{"eventLoggingRetentionPeriod":366}`} {
 		e.do("POST", "/apps/features", e.secret(), bad).wantProblem(400, nil)
 	}
 	// Unknown members (the Python SDK's old auditLoggingRetentionPeriod) are ignored.
@@ -278,6 +278,14 @@ func TestSelfServiceFeatures(t *testing.T) {
 	e.do("POST", "/apps/features", e.secret(), `{"eventLoggingRetentionPeriod":30}`).want(204)
 	f := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
 	if f["eventLoggingRetentionPeriod"] != float64(30) || f["isGenerateSignInTokenEndpointEnabled"] != true {
+		t.Fatalf("features = %v", f)
+	}
+	// The retention new apps get is a value the endpoint takes too.
+	e.do("POST", "/apps/features", e.secret(), `{"eventLoggingRetentionPeriod":365}`).want(204)
+	// A toggle alone keeps the retention.
+	e.do("POST", "/apps/features", e.secret(), `{"enableMagicLinks":false}`).want(204)
+	f = e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
+	if f["eventLoggingRetentionPeriod"] != float64(365) || f["isMagicLinksEnabled"] != false {
 		t.Fatalf("features = %v", f)
 	}
 }

@@ -147,7 +147,7 @@ func (s *Server) route(pattern string, pairs ...any) {
 		ep, ok := methods[r.Method]
 		if !ok {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			s.writeError(w, r, problem.New(http.StatusMethodNotAllowed, "", "Method "+r.Method+" is not allowed on this endpoint."))
+			s.writeError(w, r, problem.MethodNotAllowed("Method "+r.Method+" is not allowed on this endpoint."))
 			return
 		}
 		ctx, buf := events.NewContext(r.Context(), time.Now())
@@ -212,5 +212,5 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("This is a Passwordless.dev-compatible passkey API server. See the README for the endpoints.\n"))
 		return
 	}
-	s.writeError(w, r, problem.New(http.StatusNotFound, "", "There is no endpoint at "+r.URL.Path+"."))
+	s.writeError(w, r, problem.NoEndpoint("There is no endpoint at "+r.URL.Path+"."))
 }

@@ -187,7 +187,7 @@ func (s *Server) serve(w http.ResponseWriter, conn http.ResponseWriter, r *http.
 		// (or redirecting, as ServeMux would) invites path confusion. Nor
 		// does a path that is not UTF-8 or holds a NUL: its parameters
 		// could not even be looked up in PostgreSQL.
-		s.writeError(w, r, problem.New(http.StatusNotFound, "", "There is no endpoint at this path."))
+		s.writeError(w, r, problem.NoEndpoint("There is no endpoint at this path."))
 		return
 	}
 	var route string

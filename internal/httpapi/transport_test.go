@@ -127,8 +127,13 @@ func TestTransport(t *testing.T) {
 	e.do("GET", "/health/storage", nil, nil).want(200)
 	e.do("GET", "/health/version", nil, nil).want(200)
 	e.do("GET", "/health/throw/api", nil, nil).wantProblem(400, map[string]any{"errorCode": "test_error"})
-	e.do("GET", "/no/such/path", http.Header{"ApiSecret": {"e=mc2trooper"}}, nil).wantProblem(404, nil)
-	e.do("GET", "/register/token", e.secret(), nil).wantProblem(405, nil)
+	// Unknown paths and methods carry a code and the status's definition
+	// as their type, not a documentation link ending in a bare '#'.
+	e.do("GET", "/no/such/path", http.Header{"ApiSecret": {"e=mc2trooper"}}, nil).wantProblem(404, map[string]any{
+		"errorCode": "not_found", "type": "https://tools.ietf.org/html/rfc9110#section-15.5.5"})
+	e.do("GET", "/a/../users/count", e.secret(), nil).wantProblem(404, map[string]any{"errorCode": "not_found"})
+	e.do("GET", "/register/token", e.secret(), nil).wantProblem(405, map[string]any{
+		"errorCode": "method_not_allowed", "type": "https://tools.ietf.org/html/rfc9110#section-15.5.6"})
 	// Routes match case-insensitively and with a trailing slash.
 	e.do("GET", "/Users/Count/", e.secret(), nil).want(200)
 
@@ -188,7 +193,7 @@ func TestPreflight(t *testing.T) {
 		})
 	}
 	// OPTIONS without Access-Control-Request-Method is no preflight.
-	e.do("OPTIONS", "/register/begin", nil, nil).wantProblem(405, nil)
+	e.do("OPTIONS", "/register/begin", nil, nil).wantProblem(405, map[string]any{"errorCode": "method_not_allowed"})
 }
 
 func TestManagement(t *testing.T) {
@@ -208,12 +213,25 @@ func TestManagement(t *testing.T) {
 
 	f := m("GET", e.appID+"/features", nil).want(200).json()
 	for k, want := range map[string]any{"eventLoggingIsEnabled": false, "eventLoggingRetentionPeriod": float64(365), "maxUsers": nil,
-		"allowAttestation": false, "isGenerateSignInTokenEndpointEnabled": true, "isMagicLinksEnabled": true, "developerLoggingEndsAt": nil} {
+		"allowAttestation": false, "isGenerateSignInTokenEndpointEnabled": true, "isMagicLinksEnabled": true, "developerLoggingEndsAt": nil, "magicLinkEmailMonthlyQuota": float64(0)} {
 		if f[k] != want {
 			t.Errorf("features %s = %#v, want %#v", k, f[k], want)
 		}
 	}
-	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":91}`).wantProblem(400, nil)
+	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":366}`).wantProblem(400, nil)
+	// Setting one member keeps the others: the quota alone leaves the
+	// 365-day retention of creation as it was.
+	m("POST", e.appID+"/features", `{"magicLinkEmailMonthlyQuota":100}`).want(204)
+	f = m("GET", e.appID+"/features", nil).want(200).json()
+	if f["magicLinkEmailMonthlyQuota"] != float64(100) || f["eventLoggingRetentionPeriod"] != float64(365) {
+		t.Errorf("after setting only the quota: %v", f)
+	}
+	m("POST", e.appID+"/features", `{"eventLoggingRetentionPeriod":365,"maxUsers":5}`).want(204)
+	m("POST", e.appID+"/features", `{"eventLoggingIsEnabled":true}`).want(204)
+	f = m("GET", e.appID+"/features", nil).want(200).json()
+	if f["magicLinkEmailMonthlyQuota"] != float64(100) || f["maxUsers"] != float64(5) || f["eventLoggingIsEnabled"] != true {
+		t.Errorf("after setting only event logging: %v", f)
+	}
 	m("GET", "nosuchapp/features", nil).wantProblem(400, map[string]any{"errorCode": "app_not_found"})
 
 	var keys []map[string]any

@@ -370,6 +370,10 @@ func (s *Service) reserve(ctx context.Context, app store.App, e store.Dispatched
 		factor = 0.75
 	}
 	quota := int64(math.Floor(float64(app.Features.MagicLinkMonthlyQuota) * factor))
+	if quota == 0 {
+		// Nothing could ever be sent; waiting would not help.
+		return problem.New(http.StatusTooManyRequests, "magic_link_email_quota_exceeded", zeroQuotaTitle(app.ID, app.Features.MagicLinkMonthlyQuota, factor))
+	}
 	err := s.st.ReserveDispatchedEmail(ctx, e, now.Add(-30*day), quota)
 	switch {
 	case err == nil:
@@ -379,6 +383,16 @@ func (s *Service) reserve(ctx context.Context, app store.App, e store.Dispatched
 	default:
 		return problem.Internal(fmt.Errorf("magiclink: recording dispatched e-mail: %w", err))
 	}
+}
+
+// zeroQuotaTitle explains a quota of 0: set so (the default of new apps),
+// or scaled down to 0 while the app is young.
+func zeroQuotaTitle(appID string, configured int, factor float64) string {
+	raise := fmt.Sprintf("Raise it with POST /admin/apps/%s/features {\"magicLinkEmailMonthlyQuota\": <e-mails per month>} or on the app's Features page in the console.", appID)
+	if configured <= 0 {
+		return "The app's monthly quota of magic-link e-mails is 0 (the default of new apps), so no magic link can be sent. " + raise
+	}
+	return fmt.Sprintf("The app's monthly quota of magic-link e-mails, %d, is scaled down to %g of it for apps younger than 30 days, which is 0. %s", configured, factor, raise)
 }
 
 // appAge is how long ago the app was created (0 for a creation time in the

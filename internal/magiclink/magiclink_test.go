@@ -409,8 +409,13 @@ func TestMonthlyQuota(t *testing.T) {
 			f := newFixture(magiclink.Config{})
 			f.st.seed(app.ID, tt.limit, baseNow.Add(-time.Minute))
 			p := asProblem(t, f.svc.Send(context.Background(), app, validReq()))
-			if p.Status != http.StatusTooManyRequests || p.Code != "magic_link_email_quota_exceeded" ||
-				p.Title != "You have reached your monthly quota for magic link emails. Please try again later." {
+			wantTitle := "You have reached your monthly quota for magic link emails. Please try again later."
+			if tt.limit == 0 {
+				// Waiting would not help: the title says why and what to do.
+				wantTitle = "The app's monthly quota of magic-link e-mails is 0 (the default of new apps), so no magic link can be sent. " +
+					"Raise it with POST /admin/apps/" + app.ID + "/features {\"magicLinkEmailMonthlyQuota\": <e-mails per month>} or on the app's Features page in the console."
+			}
+			if p.Status != http.StatusTooManyRequests || p.Code != "magic_link_email_quota_exceeded" || p.Title != wantTitle {
 				t.Fatalf("problem = %+v", p)
 			}
 			if len(f.minter.calls) != 0 || len(f.mailer.msgs) != 0 {

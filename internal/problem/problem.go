@@ -97,6 +97,21 @@ func Malformed(title string) *Problem {
 	return &Problem{Status: http.StatusBadRequest, Title: title, Type: ValidationType, NoCode: true}
 }
 
+// NoEndpoint is the 404 of a path no endpoint serves. The original
+// answered with an empty body; its errorCode and type are ours, the type
+// being the status's definition (a bare docs link would end in '#').
+func NoEndpoint(title string) *Problem {
+	return &Problem{Status: http.StatusNotFound, Code: "not_found", Title: title,
+		Type: "https://tools.ietf.org/html/rfc9110#section-15.5.5"}
+}
+
+// MethodNotAllowed is the 405 of an endpoint asked with a method it does
+// not serve; see NoEndpoint.
+func MethodNotAllowed(title string) *Problem {
+	return &Problem{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Title: title,
+		Type: "https://tools.ietf.org/html/rfc9110#section-15.5.6"}
+}
+
 // Internal is the 500 problem. Its cause is logged; the body says nothing
 // about it.
 func Internal(cause error) *Problem {

@@ -137,7 +137,7 @@ func newServer(t testing.TB, env map[string]string) *server {
 	return s
 }
 
-var listeningLine = regexp.MustCompile(`msg=listening url=http://(\S+)`)
+var listeningLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // start runs the binary and waits until it answers /health/http.
 func (s *server) start() {
