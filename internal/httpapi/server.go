@@ -84,6 +84,9 @@ type Server struct {
 	hsts          bool
 	log           *slog.Logger
 	mux           *http.ServeMux
+	// endpoints lists every routed "METHOD /pattern", for the test that
+	// holds the OpenAPI document to the route table.
+	endpoints []string
 }
 
 // New builds the handler with every route registered.
