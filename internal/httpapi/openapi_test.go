@@ -319,7 +319,9 @@ func TestOpenAPIContract(t *testing.T) {
 	cred["id"], cred["rawId"] = "AAECAwQFBgcICQ", "AAECAwQFBgcICQ"
 	body["response"] = cred
 	e.do("POST", "/signin/complete", e.public(), body).wantProblem(400, map[string]any{"errorCode": "unknown_credential", "credentialId": "AAECAwQFBgcICQ"})
-	c.invalid(func() { e.do("POST", "/signin/begin", e.public(), map[string]any{"userId": "u1"}).wantProblem(400, nil) })
+	c.invalid(func() {
+		e.do("POST", "/signin/begin", e.public(), map[string]any{"userId": "u1"}).wantProblem(400, nil)
+	})
 
 	// Keys without the endpoint's scope.
 	regOnlyPub := e.do("POST", mgmtApp+"/public-keys", mgmt(), `{"scopes":[0]}`).want(200).json()["apiKey"].(string)
@@ -338,7 +340,9 @@ func TestOpenAPIContract(t *testing.T) {
 	e.do("POST", "/apps/features", e.secret(), map[string]any{"enableManuallyGeneratedAuthenticationTokens": false, "performedBy": "admin"}).want(204)
 	e.do("POST", "/signin/generate-token", e.secret(), map[string]any{"userId": "u1"}).wantProblem(403, nil)
 	e.do("POST", "/apps/features", e.secret(), map[string]any{"enableManuallyGeneratedAuthenticationTokens": true}).want(204)
-	c.invalid(func() { e.do("POST", "/apps/features", e.secret(), map[string]any{"eventLoggingRetentionPeriod": 91}).wantProblem(400, nil) })
+	c.invalid(func() {
+		e.do("POST", "/apps/features", e.secret(), map[string]any{"eventLoggingRetentionPeriod": 91}).wantProblem(400, nil)
+	})
 
 	// Users, aliases and passkeys.
 	e.do("POST", "/alias", e.secret(), map[string]any{"userId": "u1", "aliases": []string{"a1", "a2"}, "hashing": true}).want(204)
@@ -375,7 +379,9 @@ func TestOpenAPIContract(t *testing.T) {
 	e.do("POST", "/auth-configs/delete", e.secret(), map[string]any{"purpose": "checkout", "performedBy": "admin"}).want(204)
 	e.do("POST", "/auth-configs/delete", e.secret(), map[string]any{"purpose": "checkout", "performedBy": "admin"}).wantProblem(404, nil)
 	e.do("POST", "/auth-configs/delete", e.secret(), map[string]any{"purpose": "sign-in", "performedBy": "admin"}).wantProblem(400, nil)
-	c.invalid(func() { e.do("POST", "/auth-configs/add", e.secret(), map[string]any{"purpose": "a b", "performedBy": "admin"}).wantProblem(400, nil) })
+	c.invalid(func() {
+		e.do("POST", "/auth-configs/add", e.secret(), map[string]any{"purpose": "a b", "performedBy": "admin"}).wantProblem(400, nil)
+	})
 
 	// Events and reports.
 	e.do("GET", "/events?pageNumber=1&numberOfResults=10", e.secret(), nil).want(200)
