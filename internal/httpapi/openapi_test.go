@@ -91,29 +91,58 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 }
 
-// contract validates every exchange of the environments it watches.
+// contract validates exchanges against the document.
 type contract struct {
 	t   *testing.T
 	doc *openapi3.T
-	mux *http.ServeMux // documented operations, to find an exchange's
+	// mux holds the documented operations, to find an exchange's.
+	mux *http.ServeMux
 	// lax is set while deliberately invalid requests are sent: their
 	// responses are still validated, the requests are not.
 	lax bool
-	// statuses seen per "METHOD /path" operation (nil: not recorded).
+	// statuses seen per "METHOD /path" operation.
 	seen map[string][]int
 }
 
-func newContract(t *testing.T) *contract {
-	c := &contract{t: t, doc: loadDocument(t), mux: http.NewServeMux(), seen: map[string][]int{}}
-	for _, op := range documented(c.doc) {
+func contractFor(doc *openapi3.T) *contract {
+	c := &contract{doc: doc, mux: http.NewServeMux(), seen: map[string][]int{}}
+	for _, op := range documented(doc) {
 		c.mux.HandleFunc(op, func(http.ResponseWriter, *http.Request) {})
 	}
 	return c
 }
 
-// watch validates e's exchanges from now on.
+func newContract(t *testing.T) *contract {
+	c := contractFor(loadDocument(t))
+	c.t = t
+	return c
+}
+
+// operation returns the documented operation of a "METHOD /path" route,
+// or nil (TestOpenAPIDocumentsEveryRoute reports those).
+func (c *contract) operation(route string) *openapi3.Operation {
+	method, path, _ := strings.Cut(route, " ")
+	if item := c.doc.Paths.Value(path); item != nil {
+		return item.GetOperation(method)
+	}
+	return nil
+}
+
+// route returns the documented operation a request names, or nil.
+func (c *contract) route(req *http.Request) *routers.Route {
+	_, pattern := c.mux.Handler(req)
+	method, path, _ := strings.Cut(pattern, " ")
+	if method != req.Method { // no operation, or a HEAD matched to a GET
+		return nil
+	}
+	item := c.doc.Paths.Value(path)
+	return &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}
+}
+
+// watch checks e's requests from now on, and records which operations
+// answered with which status. (env.do validates every response.)
 func (c *contract) watch(e *env) {
-	e.client = &http.Client{Transport: &validatingTransport{c: c, base: e.client.Transport}}
+	e.client = &http.Client{Transport: &recordingTransport{c: c, base: e.client.Transport}}
 }
 
 // invalid sends deliberately invalid requests: only the responses are
@@ -124,83 +153,45 @@ func (c *contract) invalid(f func()) {
 	f()
 }
 
-type validatingTransport struct {
+type recordingTransport struct {
 	c    *contract
 	base http.RoundTripper
 }
 
-func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var reqBody []byte
+func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c := rt.c
+	var body []byte
 	if req.Body != nil {
 		var err error
-		if reqBody, err = io.ReadAll(req.Body); err != nil {
+		if body, err = io.ReadAll(req.Body); err != nil {
 			return nil, err
 		}
-		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	res, err := v.base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	resBody, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	res.Body = io.NopCloser(bytes.NewReader(resBody))
-	v.c.check(req, reqBody, res, resBody)
-	return res, nil
-}
-
-// check validates one exchange against the document.
-func (c *contract) check(req *http.Request, reqBody []byte, res *http.Response, resBody []byte) {
-	c.t.Helper()
-	c.validate(c.t, req, reqBody, res, resBody, !c.lax)
-}
-
-// validate validates a response, and the request if checkRequest is set.
-func (c *contract) validate(t *testing.T, req *http.Request, reqBody []byte, res *http.Response, resBody []byte, checkRequest bool) {
-	t.Helper()
-	name := fmt.Sprintf("%s %s → %d", req.Method, req.URL.RequestURI(), res.StatusCode)
-	_, pattern := c.mux.Handler(req)
-	if pattern == "" {
-		t.Errorf("%s: no documented operation", name)
-		return
-	}
-	method, path, _ := strings.Cut(pattern, " ")
-	item := c.doc.Paths.Value(path)
-	route := &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}
-	if c.seen != nil {
-		c.seen[pattern] = append(c.seen[pattern], res.StatusCode)
-	}
-
-	r := req.Clone(context.Background())
-	r.Body = io.NopCloser(bytes.NewReader(reqBody))
-	in := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: pathParams(path, req.URL.Path),
-		Route:      route,
-		Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
-	}
-	if checkRequest {
-		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-			t.Errorf("%s: the request does not match the document: %v", name, err)
+	route := c.route(req)
+	if route == nil {
+		c.t.Errorf("%s %s: no documented operation", req.Method, req.URL.RequestURI())
+	} else if !c.lax {
+		if err := openapi3filter.ValidateRequest(context.Background(), requestInput(route, req, body)); err != nil {
+			c.t.Errorf("%s %s: the request does not match the document: %v", req.Method, req.URL.RequestURI(), err)
 		}
 	}
-	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in,
-		Status:                 res.StatusCode,
-		Header:                 res.Header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	res, err := rt.base.RoundTrip(req)
+	if err == nil && route != nil {
+		op := route.Method + " " + route.Path
+		c.seen[op] = append(c.seen[op], res.StatusCode)
 	}
-	out.SetBodyBytes(resBody)
-	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		t.Errorf("%s: the response does not match the document: %v\nbody: %s", name, err, short(resBody, 500))
-		return
-	}
-	// The validator does not look at bodies the document declares none for.
-	if doc := route.Operation.Responses.Status(res.StatusCode); doc != nil && len(doc.Value.Content) == 0 && len(resBody) > 0 {
-		t.Errorf("%s: the document declares no body, the server sent %s", name, short(resBody, 200))
+	return res, err
+}
+
+func requestInput(route *routers.Route, req *http.Request, body []byte) *openapi3filter.RequestValidationInput {
+	r := req.Clone(context.Background())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: pathParams(route.Path, req.URL.Path),
+		Route:      route,
+		Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
 	}
 }
 
@@ -216,34 +207,46 @@ func pathParams(template, path string) map[string]string {
 	return params
 }
 
-// sharedContract validates the responses of every test's requests (see
-// env.do); it is built once per test binary.
-var sharedContract = sync.OnceValues(func() (*contract, error) {
+// sharedDocument is the document as every test's env.do validates
+// responses against it; it is loaded once per test binary.
+var sharedDocument = sync.OnceValues(func() (*contract, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
 	if err != nil {
 		return nil, err
 	}
-	c := &contract{doc: doc, mux: http.NewServeMux()}
-	for _, op := range documented(doc) {
-		c.mux.HandleFunc(op, func(http.ResponseWriter, *http.Request) {})
-	}
-	return c, nil
+	return contractFor(doc), nil
 })
 
 // checkResponse validates a response recorded by any test against the
-// document, when the request names a documented operation (tests also
-// probe unknown paths and methods). Requests are not validated: tests
-// send malformed ones on purpose.
+// document, if the request names a documented operation (tests also
+// probe unknown paths and methods). Only the response is validated: tests
+// send malformed requests on purpose.
 func checkResponse(t *testing.T, req *http.Request, res *http.Response, body []byte) {
 	t.Helper()
-	c, err := sharedContract()
+	c, err := sharedDocument()
 	if err != nil {
 		t.Fatalf("load api/openapi.json: %v", err)
 	}
-	if _, pattern := c.mux.Handler(req); pattern == "" {
+	route := c.route(req)
+	if route == nil {
 		return
 	}
-	c.validate(t, req, nil, res, body, false)
+	name := fmt.Sprintf("%s %s → %d", req.Method, req.URL.RequestURI(), res.StatusCode)
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: requestInput(route, req, nil),
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	out.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s: the response does not match the document: %v\nbody: %s", name, err, short(body, 500))
+		return
+	}
+	// The validator does not look at bodies the document declares none for.
+	if doc := route.Operation.Responses.Status(res.StatusCode); doc != nil && len(doc.Value.Content) == 0 && len(body) > 0 {
+		t.Errorf("%s: the document declares no body, the server sent %s", name, short(body, 200))
+	}
 }
 
 // wantCovered fails for every routed operation that was not answered
@@ -252,9 +255,12 @@ func checkResponse(t *testing.T, req *http.Request, res *http.Response, body []b
 func (c *contract) wantCovered() {
 	c.t.Helper()
 	for _, op := range httpapi.Endpoints(httpapi.New(httpapi.Config{})) {
-		method, path, _ := strings.Cut(op, " ")
+		doc := c.operation(op)
+		if doc == nil {
+			continue
+		}
 		canFail := false
-		for status := range c.doc.Paths.Value(path).GetOperation(method).Responses.Map() {
+		for status := range doc.Responses.Map() {
 			canFail = canFail || status >= "4"
 		}
 		statuses := c.seen[op]
@@ -292,10 +298,11 @@ func TestOpenAPIContract(t *testing.T) {
 
 	// Every authenticated route refuses a request without its key.
 	for _, op := range httpapi.Endpoints(httpapi.New(httpapi.Config{})) {
-		method, path, _ := strings.Cut(op, " ")
-		if sec := c.doc.Paths.Value(path).GetOperation(method).Security; sec == nil || len(*sec) == 0 {
+		doc := c.operation(op)
+		if doc == nil || doc.Security == nil || len(*doc.Security) == 0 {
 			continue
 		}
+		method, path, _ := strings.Cut(op, " ")
 		path = strings.NewReplacer("{appId}", e.appID, "{keyId}", "zzzz").Replace(path)
 		c.invalid(func() { e.do(method, path, nil, nil).wantProblem(401, nil) })
 	}
