@@ -171,6 +171,7 @@ func (e *env) do(method, path string, hdr http.Header, body any) *response {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	checkResponse(e.t, req, res, b)
 	return &response{t: e.t, status: res.StatusCode, header: res.Header, body: b}
 }
 

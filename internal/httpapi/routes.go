@@ -129,6 +129,7 @@ func (s *Server) routes() {
 	s.route("/health/storage", "GET", open((*call).healthStorage))
 	s.route("/health/version", "GET", open((*call).healthVersion))
 	s.route("/health/throw/api", "GET", open((*call).healthThrow))
+	s.route("/openapi.json", "GET", open((*call).openAPI))
 	s.mux.HandleFunc("/", s.root)
 }
 
@@ -143,6 +144,9 @@ func (s *Server) route(pattern string, pairs ...any) {
 		allow = append(allow, m)
 	}
 	slices.Sort(allow)
+	for _, m := range allow {
+		s.endpoints = append(s.endpoints, m+" "+pattern)
+	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		ep, ok := methods[r.Method]
 		if !ok {

@@ -92,6 +92,9 @@ type Server struct {
 	instrumented http.Handler
 	log          *slog.Logger
 	mux          *http.ServeMux
+	// endpoints lists every routed "METHOD /pattern", for the test that
+	// holds the OpenAPI document to the route table.
+	endpoints []string
 }
 
 // New builds the handler with every route registered.
