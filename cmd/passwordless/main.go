@@ -512,8 +512,8 @@ func startMDS(ctx context.Context, cfg config.Config, log *slog.Logger) (func() 
 }
 
 // startAAGUIDNames returns the directory of authenticator names: the
-// built-in list, or the configured file, which is watched for changes,
-// then the metadata BLOB.
+// configured file, if any, which is watched for changes, then the metadata
+// BLOB.
 func startAAGUIDNames(ctx context.Context, cfg config.Config, metadata func() *mds.Metadata, log *slog.Logger) (*aaguid.Directory, error) {
 	if cfg.AAGUIDFile == "" {
 		return aaguid.NewDirectory(nil, metadata), nil

@@ -1,13 +1,12 @@
 // Package aaguid names authenticators. A credential records the AAGUID of
 // the authenticator model that made it; people recognise "iCloud Keychain"
 // or "YubiKey 5", not a UUID. Names come from a list of passkey providers
-// (embedded, or an operator's file that is reloaded when it changes) and,
-// for AAGUIDs the list lacks, from the FIDO metadata BLOB when one is
-// configured.
+// that the operator supplies as a file (reloaded when it changes) and, for
+// AAGUIDs the list lacks, from the FIDO metadata BLOB when one is
+// configured. No list is built in.
 package aaguid
 
 import (
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,11 +16,6 @@ import (
 
 	"github.com/passwordless-oss/server/internal/mds"
 )
-
-// embedded is the built-in list (names only; see NOTICE.md).
-//
-//go:embed aaguid.json
-var embedded []byte
 
 // Provider is what is known about one authenticator model.
 type Provider struct {
@@ -51,15 +45,6 @@ func (l *List) Len() int {
 		return 0
 	}
 	return len(l.byAAGUID)
-}
-
-// Embedded returns the built-in list.
-func Embedded() *List {
-	l, err := Parse(embedded)
-	if err != nil {
-		panic("aaguid: the embedded list does not parse: " + err.Error())
-	}
-	return l
 }
 
 // entry is one value of the list's JSON object, in the format of the
@@ -123,12 +108,11 @@ type Directory struct {
 	metadata func() *mds.Metadata
 }
 
-// NewDirectory returns a directory over list (nil: the embedded list) and
-// metadata (nil: none).
+// NewDirectory returns a directory over list and metadata; either may be
+// nil (no list, no BLOB), and either function may return nil.
 func NewDirectory(list func() *List, metadata func() *mds.Metadata) *Directory {
 	if list == nil {
-		l := Embedded()
-		list = func() *List { return l }
+		list = func() *List { return nil }
 	}
 	if metadata == nil {
 		metadata = func() *mds.Metadata { return nil }

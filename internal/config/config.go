@@ -35,9 +35,10 @@ type Config struct {
 	// MDSRoot is a PEM file with the root certificate the BLOB must chain
 	// to (PASSWORDLESS_MDS_ROOT); empty means the FIDO Alliance's root.
 	MDSRoot string
-	// AAGUIDFile replaces the built-in list of authenticator names
+	// AAGUIDFile is a list of authenticator names by AAGUID
 	// (PASSWORDLESS_AAGUID_FILE, the format of the community
-	// passkey-authenticator-aaguids list); reloaded when it changes.
+	// passkey-authenticator-aaguids list); reloaded when it changes. Empty:
+	// names come from the MDS BLOB only.
 	AAGUIDFile string
 	// PublicRateLimit is the number of public-endpoint requests one client
 	// IP may make per minute for one app (PASSWORDLESS_PUBLIC_RATE_LIMIT,
@@ -120,7 +121,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.LogLevel, "log-level", env("PASSWORDLESS_LOG_LEVEL", "info"), "debug, info, warn or error (PASSWORDLESS_LOG_LEVEL)")
 	fs.StringVar(&c.MDSFile, "mds-file", getenv("PASSWORDLESS_MDS_FILE"), "FIDO MDS3 BLOB file (PASSWORDLESS_MDS_FILE)")
 	fs.StringVar(&c.MDSRoot, "mds-root", getenv("PASSWORDLESS_MDS_ROOT"), "PEM root certificate of the MDS BLOB; default: the FIDO Alliance root (PASSWORDLESS_MDS_ROOT)")
-	fs.StringVar(&c.AAGUIDFile, "aaguid-file", getenv("PASSWORDLESS_AAGUID_FILE"), "JSON file of authenticator names by AAGUID, replacing the built-in list (PASSWORDLESS_AAGUID_FILE)")
+	fs.StringVar(&c.AAGUIDFile, "aaguid-file", getenv("PASSWORDLESS_AAGUID_FILE"), "JSON file of authenticator names by AAGUID, in the format of the community passkey-authenticator-aaguids list (PASSWORDLESS_AAGUID_FILE)")
 	fs.IntVar(&c.PublicRateLimit, "public-rate-limit", envInt(getenv, "PASSWORDLESS_PUBLIC_RATE_LIMIT", 600), "public-endpoint requests per minute per app and client IP; 0 disables (PASSWORDLESS_PUBLIC_RATE_LIMIT)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", getenv("PASSWORDLESS_CLIENT_IP_HEADER"), "header with the client IP set by a trusted proxy (PASSWORDLESS_CLIENT_IP_HEADER)")
 	fs.BoolVar(&c.AllowCounterRegression, "allow-counter-regression", isTrue(getenv("PASSWORDLESS_ALLOW_COUNTER_REGRESSION")), "accept sign-ins whose signature counter did not increase (possible cloned authenticator) instead of refusing them (PASSWORDLESS_ALLOW_COUNTER_REGRESSION)")

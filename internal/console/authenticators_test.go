@@ -3,6 +3,8 @@ package console
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,13 +20,20 @@ var testProvider = uuid.MustParse("6f1c2a0e-3b7d-4c55-9e21-8a4f0d9b7c31")
 
 const testProviderIcon = "data:image/svg+xml;base64,PHN2Zy8+"
 
+// testAuthenticators loads a list file of one made-up provider, as the
+// server does with PASSWORDLESS_AAGUID_FILE. Its name needs HTML escaping.
 func testAuthenticators(t *testing.T) *aaguid.Directory {
 	t.Helper()
-	l, err := aaguid.Parse([]byte(`{"` + testProvider.String() + `":{"name":"Acme <Passkeys>","icon_light":"` + testProviderIcon + `"}}`))
-	if err != nil {
+	path := filepath.Join(t.TempDir(), "aaguid.json")
+	list := `{"` + testProvider.String() + `":{"name":"Example <Passkey> Provider","icon_light":"` + testProviderIcon + `"}}`
+	if err := os.WriteFile(path, []byte(list), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return aaguid.NewDirectory(func() *aaguid.List { return l }, nil)
+	w := aaguid.NewWatcher(path, nil)
+	if _, err := w.Check(); err != nil {
+		t.Fatal(err)
+	}
+	return aaguid.NewDirectory(w.Current, nil)
 }
 
 // addUserWith registers a user with a passkey of authenticator a.
@@ -58,17 +67,17 @@ func TestPasskeysAndEventsNameTheirAuthenticator(t *testing.T) {
 	e.addUser("shop", "u2") // zero AAGUID: nothing to name
 
 	page := e.do("GET", "/console/apps/shop/user?id=u1", nil, nil, ck).body
-	for _, want := range []string{"Acme &lt;Passkeys&gt;", `<img src="data:image/svg&#43;xml;base64,PHN2Zy8&#43;"`, testProvider.String()} {
+	for _, want := range []string{"Example &lt;Passkey&gt; Provider", `<img src="data:image/svg&#43;xml;base64,PHN2Zy8&#43;"`, testProvider.String()} {
 		if !strings.Contains(page, want) {
 			t.Errorf("u1's page lacks %q:\n%s", want, page)
 		}
 	}
-	if page := e.do("GET", "/console/apps/shop/user?id=u2", nil, nil, ck).body; strings.Contains(page, "Acme") || strings.Contains(page, "<img") {
+	if page := e.do("GET", "/console/apps/shop/user?id=u2", nil, nil, ck).body; strings.Contains(page, "Example &lt;Passkey&gt; Provider") || strings.Contains(page, "<img") {
 		t.Errorf("a passkey with the zero AAGUID was named:\n%s", page)
 	}
 
 	events := e.do("GET", "/console/apps/shop/events?type=ApiAuthPasskeyRegistrationCompleted", nil, nil, ck).body
-	if !strings.Contains(events, `<span class="authenticator" title="`+testProvider.String()+`">Acme &lt;Passkeys&gt;</span>`) {
+	if !strings.Contains(events, `<span class="authenticator" title="`+testProvider.String()+`">Example &lt;Passkey&gt; Provider</span>`) {
 		t.Errorf("the event log does not name the authenticator:\n%s", events)
 	}
 }
