@@ -31,15 +31,15 @@ func TestRetryAfter(t *testing.T) {
 
 func TestNewClientURLs(t *testing.T) {
 	for url, wantErr := range map[string]string{
-		"https://v4.passwordless.dev":      "",
+		"https://v4.passwordless.dev":       "",
 		"https://passkeys.example.com/api/": "",
-		"http://localhost:7001":            "",
-		"http://127.0.0.1:7001":            "",
-		"http://[::1]:7001":                "",
-		"http://passkeys.example.com":      "plain http",
-		"ftp://example.com":                "http(s) URL",
-		"v4.passwordless.dev":              "http(s) URL",
-		"https://example.com/?x=1":         "query",
+		"http://localhost:7001":             "",
+		"http://127.0.0.1:7001":             "",
+		"http://[::1]:7001":                 "",
+		"http://passkeys.example.com":       "plain http",
+		"ftp://example.com":                 "http(s) URL",
+		"v4.passwordless.dev":               "http(s) URL",
+		"https://example.com/?x=1":          "query",
 	} {
 		_, err := newClient(url, "s", nil, DefaultRetry, time.Second)
 		if (err == nil) != (wantErr == "") || (err != nil && !strings.Contains(err.Error(), wantErr)) {
