@@ -332,10 +332,7 @@ feed:
 	}
 	close(work)
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return err
-	}
-	return nil
+	return context.Cause(ctx)
 }
 
 func (m *migration) copyUser(ctx context.Context, userID string) error {
