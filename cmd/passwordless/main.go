@@ -448,6 +448,9 @@ func exportApp(ctx context.Context, args []string, getenv func(string) string, s
 // importApp reads an exported app from --in (default: stdin) into the
 // database.
 func importApp(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if wantsAPIImport(args) {
+		return importFromAPI(ctx, args, getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	database := fs.String("database", config.DefaultDatabase(getenv), "SQLite file path or postgres:// URL (PASSWORDLESS_DATABASE)")

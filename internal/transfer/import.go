@@ -229,16 +229,7 @@ func (im *importer) add(ctx context.Context, rec any, line int) error {
 			return err
 		}
 		im.n.AuthConfigs++
-		// PutAuthConfig stores LastUsedOn when it inserts; Touch sets it
-		// again in case the purpose existed (it cannot in a new app, but
-		// the result must not depend on that).
-		if err := im.st.PutAuthConfig(ctx, c); err != nil {
-			return err
-		}
-		if c.LastUsedOn != nil {
-			return im.st.TouchAuthConfig(ctx, appID, c.Purpose, *c.LastUsedOn, c)
-		}
-		return nil
+		return PutAuthConfig(ctx, im.st, c)
 	case *authenticatorRecord:
 		if err := r.validate(); err != nil {
 			return err

@@ -1,0 +1,21 @@
+package transfer
+
+import (
+	"context"
+
+	"github.com/passwordless-oss/server/internal/store"
+)
+
+// PutAuthConfig stores an authentication configuration copied from
+// elsewhere, with its LastUsedOn. PutAuthConfig of the store writes
+// LastUsedOn only when it inserts; Touch sets it again in case the purpose
+// existed, so the result does not depend on what the target held.
+func PutAuthConfig(ctx context.Context, st store.Store, c store.AuthConfig) error {
+	if err := st.PutAuthConfig(ctx, c); err != nil {
+		return err
+	}
+	if c.LastUsedOn != nil {
+		return st.TouchAuthConfig(ctx, c.AppID, c.Purpose, *c.LastUsedOn, c)
+	}
+	return nil
+}
