@@ -99,10 +99,12 @@ var commands = []command{
 		listFlags: func(w io.Writer) { config.Load([]string{"-h"}, noEnvironment, w) }},
 	{name: "migrate", args: "[--database <dsn>]", summary: "bring the database schema up to date and exit", run: migrate},
 	{name: "export", args: "--app <id> [--database <dsn>] [--out <file>]", summary: "write one app to a file (JSON Lines)", run: exportApp},
-	{name: "import", args: "[--database <dsn>] [--in <file>]", summary: "read an exported app into the database",
+	{name: "import", args: "[--database <dsn>] [--in <file>]\n   or: passwordless import --from-api <url> [--api-secret <secret>] [--users-file <file>] [--dry-run] [--database <dsn>]",
+		summary: "read an exported app into the database, or copy a live app through its API",
 		run: func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 			return importApp(ctx, args, getenv, os.Stdin, stdout, stderr)
-		}},
+		},
+		listFlags: listImportFlags},
 	{name: "version", summary: "print the version"},
 	{name: "help", args: "[command]", summary: "print this list, or the flags and settings of a command"},
 }
@@ -234,6 +236,16 @@ func flagDefaults(cmd command) (string, error) {
 		list = rest
 	}
 	return list, nil
+}
+
+// listImportFlags lists the flags of both forms of import.
+func listImportFlags(w io.Writer) {
+	importApp(context.Background(), []string{"-h"}, noEnvironment, nil, io.Discard, w)
+	fmt.Fprint(w, "\nWith --from-api (copy a live app, passkeys included, through the source's private API):\n")
+	var api bytes.Buffer
+	importFromAPI(context.Background(), []string{"-h"}, noEnvironment, io.Discard, &api)
+	_, list, _ := strings.Cut(api.String(), "\n") // without "Usage of import:"
+	fmt.Fprint(w, list)
 }
 
 func upperFirst(s string) string {
