@@ -395,7 +395,7 @@ func TestSetFeatures(t *testing.T) {
 	if features.EventLoggingRetentionPeriod != 30 {
 		t.Fatalf("retention %d, want 30", features.EventLoggingRetentionPeriod)
 	}
-	days = 91
+	days = 366
 	wantProblem(t, e.client.SetFeatures(ctx, passwordless.Features{EventLoggingRetentionPeriod: &days}), 400, "")
 }
 
