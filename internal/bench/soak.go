@@ -22,15 +22,16 @@ import (
 
 // SoakSample is one sampling interval of a soak.
 type SoakSample struct {
-	At         time.Duration // since the soak started
-	Ceremonies int64         // completed without error in the interval
-	Failed     int64         // failed in the interval
-	PerSec     float64
-	P50, P99   time.Duration
-	RSSBytes   int64 // the server's resident memory; 0 when unknown
-	DBBytes    int64 // SQLite: the main file; PostgreSQL: the database
-	WALBytes   int64 // SQLite: the -wal file; PostgreSQL: 0
-	Conns      int   // PostgreSQL: connections to the database
+	At             time.Duration // since the soak started
+	Ceremonies     int64         // completed without error in the interval
+	Failed         int64         // failed in the interval
+	PerSec         float64
+	P50, P99       time.Duration
+	CPUPerCeremony time.Duration // the server's CPU time per completed ceremony; 0 when unknown
+	RSSBytes       int64         // the server's resident memory; 0 when unknown
+	DBBytes        int64         // SQLite: the main file; PostgreSQL: the database
+	WALBytes       int64         // SQLite: the -wal file; PostgreSQL: 0
+	Conns          int           // PostgreSQL: connections to the database
 }
 
 // Sizer measures the database of a soak.
@@ -124,6 +125,10 @@ func Soak(ctx context.Context, p SoakPlan, fn Ceremony) []SoakSample {
 	var samples []SoakSample
 	start := time.Now()
 	last := start
+	var lastCPU time.Duration
+	if p.ServerPID > 0 {
+		lastCPU, _ = ProcCPU(p.ServerPID)
+	}
 	t := time.NewTicker(p.Every)
 	defer t.Stop()
 	for done := false; !done; {
@@ -151,14 +156,20 @@ func Soak(ctx context.Context, p SoakPlan, fn Ceremony) []SoakSample {
 		}
 		if p.ServerPID > 0 {
 			s.RSSBytes, _, _ = ProcMemory(p.ServerPID)
+			if cpu, err := ProcCPU(p.ServerPID); err == nil {
+				if s.Ceremonies > 0 {
+					s.CPUPerCeremony = (cpu - lastCPU) / time.Duration(s.Ceremonies)
+				}
+				lastCPU = cpu
+			}
 		}
 		if p.Sizer != nil {
 			s.DBBytes, s.WALBytes, s.Conns, _ = p.Sizer.Sizes(context.WithoutCancel(ctx))
 		}
 		samples = append(samples, s)
 		if p.Progress != nil {
-			fmt.Fprintf(p.Progress, "%7s %7.0f/s p99 %6.1f ms rss %6.1f MiB db %7.1f MiB wal %6.1f MiB conns %d failed %d\n",
-				s.At.Round(time.Second), s.PerSec, ms(s.P99), mib(s.RSSBytes), mib(s.DBBytes), mib(s.WALBytes), s.Conns, s.Failed)
+			fmt.Fprintf(p.Progress, "%7s %7.0f/s p99 %6.1f ms cpu %5.0f µs rss %6.1f MiB db %7.1f MiB wal %6.1f MiB conns %d failed %d\n",
+				s.At.Round(time.Second), s.PerSec, ms(s.P99), us(s.CPUPerCeremony), mib(s.RSSBytes), mib(s.DBBytes), mib(s.WALBytes), s.Conns, s.Failed)
 		}
 	}
 	wg.Wait()
@@ -166,6 +177,8 @@ func Soak(ctx context.Context, p SoakPlan, fn Ceremony) []SoakSample {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
 
 // Series names a sampled quantity and how to judge it.
 type Series struct {
@@ -185,6 +198,7 @@ type Series struct {
 var SoakSeries = []Series{
 	{Name: "throughput", Unit: "ceremonies/s", Value: func(s SoakSample) float64 { return s.PerSec }},
 	{Name: "p99", Unit: "ms", Value: func(s SoakSample) float64 { return ms(s.P99) }, Checked: true, Tolerance: 0.5, Slack: 5},
+	{Name: "server CPU per ceremony", Unit: "µs", Value: func(s SoakSample) float64 { return us(s.CPUPerCeremony) }, Checked: true, Tolerance: 0.25, Slack: 50},
 	{Name: "rss", Unit: "MiB", Value: func(s SoakSample) float64 { return mib(s.RSSBytes) }, Checked: true, Tolerance: 0.10, Slack: 1},
 	{Name: "wal", Unit: "MiB", Value: func(s SoakSample) float64 { return mib(s.WALBytes) }, Checked: true, Tolerance: 0.10, Slack: 8},
 	{Name: "database", Unit: "MiB", Value: func(s SoakSample) float64 { return mib(s.DBBytes) }},
@@ -216,12 +230,17 @@ func Verdicts(samples []SoakSample) []Verdict {
 			continue
 		}
 		stat := maxOf
-		if s.Name == "p99" || s.Name == "throughput" {
-			stat = medianOf
+		if s.Name != "rss" && s.Name != "wal" && s.Name != "database" && s.Name != "connections" {
+			stat = medianOf // single intervals spike
 		}
 		v.Early = stat(warm[third:2*third], s.Value)
 		v.Late = stat(warm[2*third:], s.Value)
+		early, late := medianOf(warm[third:2*third], perSec), medianOf(warm[2*third:], perSec)
 		switch {
+		case s.Name == "p99" && (late < early*0.8 || late > early*1.25):
+			// With a fixed concurrency, latency follows throughput: when
+			// other work on the machine changed it, they cannot be compared.
+			v.Text = fmt.Sprintf("%.1f → %.1f %s, not judged: throughput changed from %.0f to %.0f/s", v.Early, v.Late, s.Unit, early, late)
 		case !s.Checked:
 			v.Text = fmt.Sprintf("%.1f → %.1f %s (not judged)", v.Early, v.Late, s.Unit)
 		case v.Late <= v.Early*(1+s.Tolerance)+s.Slack:
@@ -234,6 +253,8 @@ func Verdicts(samples []SoakSample) []Verdict {
 	}
 	return out
 }
+
+func perSec(s SoakSample) float64 { return s.PerSec }
 
 func maxOf(ss []SoakSample, f func(SoakSample) float64) float64 {
 	var m float64
@@ -255,11 +276,11 @@ func medianOf(ss []SoakSample, f func(SoakSample) float64) float64 {
 // WriteSoakCSV writes the samples with a header row.
 func WriteSoakCSV(w io.Writer, samples []SoakSample) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"seconds", "ceremonies", "failed", "per_sec", "p50_ms", "p99_ms", "rss_bytes", "db_bytes", "wal_bytes", "connections"})
+	cw.Write([]string{"seconds", "ceremonies", "failed", "per_sec", "p50_ms", "p99_ms", "server_cpu_us_per_ceremony", "rss_bytes", "db_bytes", "wal_bytes", "connections"})
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	for _, s := range samples {
-		cw.Write([]string{f(s.At.Seconds()), i(s.Ceremonies), i(s.Failed), f(s.PerSec), f(ms(s.P50)), f(ms(s.P99)),
+		cw.Write([]string{f(s.At.Seconds()), i(s.Ceremonies), i(s.Failed), f(s.PerSec), f(ms(s.P50)), f(ms(s.P99)), f(us(s.CPUPerCeremony)),
 			i(s.RSSBytes), i(s.DBBytes), i(s.WALBytes), strconv.Itoa(s.Conns)})
 	}
 	cw.Flush()
