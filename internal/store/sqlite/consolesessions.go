@@ -30,7 +30,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanConsoleSession(row scanner) (store.ConsoleSession, error) {
 	var (
-		cs                      store.ConsoleSession
+		cs                     store.ConsoleSession
 		created, seen, expires int64
 	)
 	if err := row.Scan(&cs.ID, &cs.UserID, &created, &seen, &expires, &cs.UserAgent, &cs.Address); err != nil {
