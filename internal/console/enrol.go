@@ -362,7 +362,7 @@ func safeNext(next string) string {
 }
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) {
-	c.revoke(s)
+	c.revoke(r.Context(), s)
 	c.clearSession(w, r)
 	c.redirect(w, r, Prefix+"/signin")
 }
@@ -433,6 +433,11 @@ func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session
 	}); err != nil {
 		c.failErr(w, r, err)
 		return
+	}
+	// Their sessions are refused already (they are no administrator); the
+	// rows go too, so they do not wait for the purge.
+	if err := c.cfg.Sessions.EndAll(ctx, userID); err != nil {
+		c.log.Error("end the removed administrator's sessions", "err", err)
 	}
 	if userID == s.UserID {
 		c.clearSession(w, r)

@@ -40,6 +40,9 @@ func (c *Console) routes() {
 	handleFunc("GET "+Prefix+"/admins", a(c.adminsPage))
 	handleFunc("POST "+Prefix+"/admins/invite", a(c.adminsInvite))
 	handleFunc("POST "+Prefix+"/admins/delete", a(c.adminsDelete))
+	handleFunc("GET "+Prefix+"/sessions", a(c.sessionsPage))
+	handleFunc("POST "+Prefix+"/sessions/end", a(c.sessionsEnd))
+	handleFunc("POST "+Prefix+"/sessions/end-all", a(c.sessionsEndAll))
 
 	// Applications.
 	handleFunc("GET "+Prefix+"/apps", a(c.appsPage))
