@@ -12,7 +12,7 @@ import (
 // sessionRow is one of the signed-in administrator's sessions.
 type sessionRow struct {
 	Handle, Created, LastSeen, Device, UserAgent, Address string
-	Current                                                bool
+	Current                                               bool
 }
 
 type sessionsView struct {
