@@ -66,8 +66,9 @@ type Config struct {
 	// Authenticators names the authenticators of passkeys and of event
 	// messages; nil names none.
 	Authenticators *aaguid.Directory
-	// Store is passed to the events and reports packages, and records the
-	// single use of invitations; apps are read through Apps.
+	// Store is passed to the events and reports packages, records the
+	// single use of invitations, and keeps the sessions when Sessions is
+	// nil; apps are read through Apps.
 	Store store.Store
 	// Sessions keeps the administrators' sessions; nil keeps them in Store
 	// with the lifetimes below.
