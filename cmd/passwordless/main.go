@@ -353,7 +353,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if consoleOn {
 		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs, Authenticators: authenticators,
 			Passkeys: passkeys, Tokens: sealer, Store: st, Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
-			ListenAddr: ln.Addr().String(), DemoClient: demoClient, Out: stdout, Log: log}); err != nil {
+			ListenAddr: ln.Addr().String(), DemoClient: demoClient, Out: stdout, Log: log, ClientIPHeader: cfg.ClientIPHeader}); err != nil {
 			return err
 		}
 		// One route label for all of the console keeps the label bounded.

@@ -32,6 +32,7 @@ import (
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/consolesession"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
@@ -65,9 +66,17 @@ type Config struct {
 	// Authenticators names the authenticators of passkeys and of event
 	// messages; nil names none.
 	Authenticators *aaguid.Directory
-	// Store is passed to the events and reports packages, and records the
-	// single use of invitations; apps are read through Apps.
+	// Store is passed to the events and reports packages, records the
+	// single use of invitations, and keeps the sessions when Sessions is
+	// nil; apps are read through Apps.
 	Store store.Store
+	// Sessions keeps the administrators' sessions; nil keeps them in Store
+	// with the lifetimes below.
+	Sessions *consolesession.Manager
+	// ClientIPHeader names the header a trusted reverse proxy puts the
+	// client's address in (as for the API's rate limits); "" uses the
+	// connection's. Each session shows the address it started from.
+	ClientIPHeader string
 	// Dev enables the open demo for the development app "test".
 	Dev bool
 	// HSTS adds Strict-Transport-Security to every response.
@@ -135,8 +144,6 @@ type Console struct {
 	// there is none); setupExp is when it stops working.
 	setupHash [32]byte
 	setupExp  time.Time
-	// revoked holds signed-out session ids until they would expire anyway.
-	revoked map[string]time.Time
 	// usageRefreshed is when each app's usage rows were last refreshed by a
 	// page view (see refreshUsage).
 	usageRefreshed map[string]time.Time
@@ -166,7 +173,10 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 	if cfg.InviteTTL <= 0 {
 		cfg.InviteTTL = DefaultInviteTTL
 	}
-	c := &Console{cfg: cfg, log: cfg.Log, now: cfg.Now, revoked: map[string]time.Time{}, usageRefreshed: map[string]time.Time{}}
+	if cfg.Sessions == nil {
+		cfg.Sessions = consolesession.New(cfg.Store, cfg.IdleTimeout, cfg.MaxAge, cfg.Now)
+	}
+	c := &Console{cfg: cfg, log: cfg.Log, now: cfg.Now, usageRefreshed: map[string]time.Time{}}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
 		if err != nil || u.Host == "" {

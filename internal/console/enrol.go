@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
@@ -220,6 +222,7 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 		})
 		c.fail(w, r, http.StatusBadRequest, msg)
 	}
+	invitedBy := "" // the setup link's administrator was invited by nobody
 	if strings.HasPrefix(p.Secret, "setup_") {
 		if admins, err := c.admins(ctx); err != nil || len(admins) > 0 || !c.useSetupSecret(p.Secret) {
 			discard("This setup link was used already or has expired.")
@@ -231,6 +234,7 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 			discard(err.Error())
 			return
 		}
+		invitedBy = inv.By
 		// The store's single-use record is the only once-only primitive that
 		// holds across instances, and no domain service offers it for
 		// anything but its own tokens, so the console uses it directly. It
@@ -248,9 +252,13 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 	no := false
 	name := wire.String(p.Name)
 	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
-		return c.cfg.Users.SetAliases(ctx, app, users.SetAliasesRequest{
+		if err := c.cfg.Users.SetAliases(ctx, app, users.SetAliasesRequest{
 			UserID: wire.String(p.UserID), Aliases: []*wire.String{&name}, Hashing: &no,
-		})
+		}); err != nil {
+			return err
+		}
+		recordEnrolment(ctx, p, invitedBy)
+		return nil
 	})
 	if err != nil {
 		discard("An administrator with this name exists already.")
@@ -362,7 +370,7 @@ func safeNext(next string) string {
 }
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) {
-	c.revoke(s)
+	c.revoke(r.Context(), s)
 	c.clearSession(w, r)
 	c.redirect(w, r, Prefix+"/signin")
 }
@@ -372,6 +380,8 @@ type adminsView struct {
 	Me         string
 	InviteLink string
 	InviteTTL  time.Duration
+	// Events are the newest of the console app's log.
+	Events []eventRow
 }
 
 func (c *Console) adminsPage(w http.ResponseWriter, r *http.Request, s session) {
@@ -386,6 +396,10 @@ func (c *Console) renderAdmins(w http.ResponseWriter, r *http.Request, s session
 	}
 	v, _ := p.Data.(adminsView)
 	v.Admins, v.Me, v.InviteTTL = admins, s.UserID, c.cfg.InviteTTL
+	if v.Events, err = c.adminEvents(r.Context()); err != nil {
+		c.failErr(w, r, err)
+		return
+	}
 	p.Title, p.Data = "Administrators", v
 	c.render(w, r, status, "admins", p)
 }
@@ -399,6 +413,8 @@ func (c *Console) adminsInvite(w http.ResponseWriter, r *http.Request, s session
 		return
 	}
 	link := c.baseURL(r) + Prefix + "/invite?token=" + url.QueryEscape(tok)
+	c.recordAdminEvent(r, events.Event{Type: events.AdminSendAdminInvite,
+		Message: fmt.Sprintf("%s created an invitation, valid until %s", s.Name, inv.ExpiresAt.Format(time.RFC3339))})
 	c.renderAdmins(w, r, s, 0, page{Notice: "Invitation created. Send the link to the new administrator; it works once.",
 		Data: adminsView{InviteLink: link}})
 }
@@ -411,9 +427,11 @@ func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session
 		c.failErr(w, r, err)
 		return
 	}
-	found := false
+	found, name := false, ""
 	for _, a := range admins {
-		found = found || a.UserID == userID
+		if a.UserID == userID {
+			found, name = true, a.Name
+		}
 	}
 	if !found {
 		c.renderAdmins(w, r, s, http.StatusNotFound, page{Error: "There is no such administrator."})
@@ -429,10 +447,17 @@ func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session
 		return
 	}
 	if err := c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
+		events.Record(ctx, events.Event{Type: events.AdminDeleteAdmin, Subject: userID,
+			Message: fmt.Sprintf("%s removed the administrator %s", s.Name, name)})
 		return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(userID)})
 	}); err != nil {
 		c.failErr(w, r, err)
 		return
+	}
+	// Their sessions are refused already (they are no administrator); the
+	// rows go too, so they do not wait for the purge.
+	if err := c.cfg.Sessions.EndAll(ctx, userID); err != nil {
+		c.log.Error("end the removed administrator's sessions", "err", err)
 	}
 	if userID == s.UserID {
 		c.clearSession(w, r)

@@ -24,7 +24,7 @@ const (
 // eventTypeNames are the names of every known event type, for the filter.
 var eventTypeNames = func() []string {
 	var out []string
-	for _, r := range [][2]int{{1000, 1120}, {1200, 1220}, {1300, 1320}, {1400, 1420}, {7000, 7030}} {
+	for _, r := range [][2]int{{1000, 1120}, {1200, 1220}, {1300, 1320}, {1400, 1420}, {7000, 7030}, {7100, 7110}} {
 		for n := r[0]; n < r[1]; n++ {
 			if name := events.Type(n).String(); name != "Unknown" {
 				out = append(out, name)

@@ -40,6 +40,9 @@ func (c *Console) routes() {
 	handleFunc("GET "+Prefix+"/admins", a(c.adminsPage))
 	handleFunc("POST "+Prefix+"/admins/invite", a(c.adminsInvite))
 	handleFunc("POST "+Prefix+"/admins/delete", a(c.adminsDelete))
+	handleFunc("GET "+Prefix+"/sessions", a(c.sessionsPage))
+	handleFunc("POST "+Prefix+"/sessions/end", a(c.sessionsEnd))
+	handleFunc("POST "+Prefix+"/sessions/end-all", a(c.sessionsEndAll))
 
 	// Applications.
 	handleFunc("GET "+Prefix+"/apps", a(c.appsPage))
@@ -153,10 +156,15 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 
 // withEvents runs fn with an audit-event buffer for appID and stores the
 // events afterwards (if the app logs events), as the API does for its
-// requests, so console actions show up in the app's event log.
+// requests, so console actions show up in the app's event log, performed
+// by the signed-in administrator.
 func (c *Console) withEvents(r *http.Request, appID string, fn func(ctx context.Context) error) error {
 	ctx, buf := events.NewContext(r.Context(), c.now())
 	buf.SetCaller(appID, "")
+	// What a signed-in administrator does, they performed.
+	if s, ok := sessionFrom(r.Context()); ok {
+		buf.SetPerformer(s.Name)
+	}
 	err := fn(ctx)
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()

@@ -3,21 +3,24 @@ package console
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/consolesession"
 	"github.com/passwordless-oss/server/internal/token"
 )
 
 // Sessions are sealed cookies: the payload is encrypted and authenticated
 // with the console app's token keys (package token), so every instance
 // sharing the database can read them and clients can neither read nor
-// change them. Sign-out revokes the session id in this process; every
-// request also checks that the user is still an administrator, so removing
-// an administrator ends their sessions everywhere.
+// change them. The payload's id is the secret of a session kept in the
+// store (package consolesession): a session whose row is gone, after a
+// sign-out on any instance, is refused everywhere. Every request also
+// checks that the user is still an administrator.
 
 const (
 	cookieName  = "pwl_console"
@@ -40,7 +43,11 @@ type session struct {
 // startSession signs the administrator in: it sets a fresh session cookie.
 func (c *Console) startSession(w http.ResponseWriter, r *http.Request, userID, name string) error {
 	now := c.now().UTC()
-	s := session{ID: randomHex(16), UserID: userID, Name: name, CSRF: randomHex(32), Issued: now, Seen: now}
+	secret, err := c.cfg.Sessions.Start(r.Context(), userID, r.UserAgent(), consolesession.ClientAddress(r, c.cfg.ClientIPHeader))
+	if err != nil {
+		return err
+	}
+	s := session{ID: secret, UserID: userID, Name: name, CSRF: randomHex(32), Issued: now, Seen: now}
 	return c.writeSession(w, r, s)
 }
 
@@ -90,7 +97,7 @@ func (c *Console) readSession(w http.ResponseWriter, r *http.Request) (session, 
 		return session{}, false
 	}
 	now := c.now().UTC()
-	if now.Sub(s.Seen) > c.cfg.IdleTimeout || now.Sub(s.Issued) > c.cfg.MaxAge || c.isRevoked(s.ID) {
+	if now.Sub(s.Seen) > c.cfg.IdleTimeout || now.Sub(s.Issued) > c.cfg.MaxAge || c.isRevoked(r.Context(), s.ID) {
 		c.clearSession(w, r)
 		return session{}, false
 	}
@@ -109,23 +116,23 @@ func (c *Console) readSession(w http.ResponseWriter, r *http.Request) (session, 
 	return s, true
 }
 
-func (c *Console) revoke(s session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
-	for id, exp := range c.revoked {
-		if now.After(exp) {
-			delete(c.revoked, id)
-		}
+// revoke ends the session in the store, for every instance.
+func (c *Console) revoke(ctx context.Context, s session) {
+	err := c.cfg.Sessions.End(ctx, s.UserID, consolesession.Handle(s.ID))
+	if err != nil && !errors.Is(err, consolesession.ErrEnded) {
+		c.log.Error("end console session", "err", err)
 	}
-	c.revoked[s.ID] = s.Issued.Add(c.cfg.MaxAge)
 }
 
-func (c *Console) isRevoked(id string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.revoked[id]
-	return ok
+// isRevoked reports whether the session with this secret has ended. A
+// store failure counts as ended: the console refuses rather than trusts a
+// session it cannot check.
+func (c *Console) isRevoked(ctx context.Context, id string) bool {
+	_, err := c.cfg.Sessions.Check(ctx, id)
+	if err != nil && !errors.Is(err, consolesession.ErrEnded) {
+		c.log.Error("check console session", "err", err)
+	}
+	return err != nil
 }
 
 // checkCSRF compares the form's csrf field with the session's token in

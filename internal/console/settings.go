@@ -166,6 +166,7 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 		if err != nil {
 			return err
 		}
+		recordFeatureChanges(ctx, s, app.Features, fresh.Features)
 		self := apps.SelfFeaturesRequest{PerformedBy: ptr(wire.String(s.Name))}
 		changed := false
 		if v := formBool(r, "magicLinks"); v != nil && *v != fresh.Features.MagicLinksEnabled {

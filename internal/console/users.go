@@ -14,9 +14,11 @@ import (
 var errUnknownAction = problem.New(http.StatusNotFound, "", "Unknown action.")
 
 type usersView struct {
-	Users []users.UserView
+	Users []users.UserMatch
 	// Summary counts the listed users and those with a passkey.
 	Summary string
+	// Query is the search, and NextURL and FirstURL link the pages.
+	Query, NextURL, FirstURL string
 }
 
 func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s session) {
@@ -28,19 +30,13 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
-	ctx := r.Context()
-	list, err := c.cfg.Users.ListUsers(ctx, app)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	count, err := c.cfg.Users.CountUsers(ctx, app)
+	v, err := c.usersPageView(r, app)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
 	p.Title, p.App = "Users of "+app.ID, &appNav{ID: app.ID, Tab: "users"}
-	p.Data = usersView{Users: list.Values, Summary: usersSummary(len(list.Values), count["count"])}
+	p.Data = v
 	c.render(w, r, status, "users", p)
 }
 

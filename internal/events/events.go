@@ -53,6 +53,17 @@ const (
 	MagicLinksDisabled           Type = 7016
 )
 
+// Event types of the admin console. The first three are the original's
+// (its admin console writes them to an organisation log; here they go to
+// the log of the console's own app); AdminFeaturesChanged is an addition
+// over the original.
+const (
+	AdminSendAdminInvite Type = 7001
+	AdminDeleteAdmin     Type = 7003
+	AdminAcceptedInvite  Type = 7006
+	AdminFeaturesChanged Type = 7100
+)
+
 // names are the wire names of the types (the original's enum members).
 var names = map[Type]string{
 	UserRegistered:               "ApiAuthUserRegistered",
@@ -90,6 +101,10 @@ var names = map[Type]string{
 	GenerateSignInTokenDisabled:  "AdminGenerateSignInTokenEndpointDisabled",
 	MagicLinksEnabled:            "AdminMagicLinksEnabled",
 	MagicLinksDisabled:           "AdminMagicLinksDisabled",
+	AdminSendAdminInvite:         "AdminSendAdminInvite",
+	AdminDeleteAdmin:             "AdminDeleteAdmin",
+	AdminAcceptedInvite:          "AdminAcceptedInvite",
+	AdminFeaturesChanged:         "AdminFeaturesChanged",
 }
 
 // String returns the wire name of the type.
@@ -145,6 +160,9 @@ type Buffer struct {
 	apiKeyID string
 	start    time.Time
 	events   []Event
+
+	// performer, when set, is who performed every event of the buffer.
+	performer string
 }
 
 type ctxKey struct{}
@@ -203,6 +221,9 @@ func (b *Buffer) row(e Event) store.Event {
 	}
 	if r.Severity == 0 {
 		r.Severity = int(Informational)
+	}
+	if b.performer != "" {
+		r.PerformedBy = b.performer
 	}
 	if r.PerformedBy == "" {
 		r.PerformedBy = UnknownUser

@@ -1,7 +1,8 @@
 // Package jobs runs the server's periodic maintenance: report snapshots,
 // event retention, and purging of expired single-use records, rate-limit
-// counters and old dispatched-mail records. Every job is idempotent, so
-// each instance of a multi-instance deployment may run them.
+// counters, ended console sessions and old dispatched-mail records. Every
+// job is idempotent, so each instance of a multi-instance deployment may
+// run them.
 package jobs
 
 import (
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/consolesession"
 	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/store"
@@ -32,6 +34,7 @@ func RunOnce(ctx context.Context, st store.Store, now time.Time) error {
 		{"consumed tokens", func() error { return st.PurgeConsumedBefore(ctx, now) }},
 		{"rate limits", func() error { return st.PurgeRateLimitsBefore(ctx, now) }},
 		{"dispatched e-mail", func() error { return st.PurgeDispatchedEmailsBefore(ctx, now.Add(-dispatchedEmailRetention)) }},
+		{"console sessions", func() error { return consolesession.Purge(ctx, st, now) }},
 	}
 	var errs []error
 	for _, s := range steps {

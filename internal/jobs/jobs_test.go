@@ -90,6 +90,10 @@ func seed(t *testing.T, st store.Store) {
 	}
 	hit(t, st, "old", now.Add(-time.Minute))
 	hit(t, st, "live", now.Add(time.Minute))
+	for id, exp := range map[string]time.Time{"session-old": now.Add(-time.Minute), "session-live": now.Add(time.Minute)} {
+		must(t, st.AddConsoleSession(ctx, store.ConsoleSession{ID: id, UserID: "admin-1", CreatedAt: now.Add(-time.Hour),
+			LastSeenAt: now.Add(-time.Hour), ExpiresAt: exp}))
+	}
 }
 
 var window = now.Add(-5 * time.Minute)
@@ -113,6 +117,9 @@ func checkPurges(t *testing.T, st store.Store) {
 	}
 	if err := st.ConsumeOnce(ctx, "app1", "live", now.Add(time.Minute)); !errors.Is(err, store.ErrAlreadyUsed) {
 		t.Errorf("live single-use record: ConsumeOnce = %v, want ErrAlreadyUsed", err)
+	}
+	if list, err := st.ListConsoleSessions(ctx, "admin-1"); err != nil || len(list) != 1 || list[0].ID != "session-live" {
+		t.Errorf("console sessions after the purge: %+v, %v (want the live one only)", list, err)
 	}
 	if n, err := st.CountDispatchedEmailsSince(ctx, "app1", time.Time{}); err != nil || n != 1 {
 		t.Errorf("mail records after the purge: %d, %v (want the 49-day-old one only)", n, err)

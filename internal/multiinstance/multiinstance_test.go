@@ -414,6 +414,9 @@ type instance struct {
 	baseURL string
 	logFile string
 	client  *http.Client
+	// stop ends the process (SIGTERM) and waits for it; later calls do
+	// nothing.
+	stop func(t *testing.T)
 }
 
 // startInstance starts `passwordless serve` on a free loopback port against
@@ -459,20 +462,26 @@ func startInstance(t *testing.T, bin, name, database string, extra map[string]st
 			Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 100},
 		},
 	}
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-			t.Errorf("instance %s exited early: %v", name, waitErr)
-		default:
-			cmd.Process.Signal(syscall.SIGTERM)
+	var stopped sync.Once
+	inst.stop = func(t *testing.T) {
+		stopped.Do(func() {
 			select {
 			case <-exited:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-				t.Errorf("instance %s did not stop within 10 s of SIGTERM", name)
+				t.Errorf("instance %s exited early: %v", name, waitErr)
+			default:
+				cmd.Process.Signal(syscall.SIGTERM)
+				select {
+				case <-exited:
+				case <-time.After(10 * time.Second):
+					cmd.Process.Kill()
+					<-exited
+					t.Errorf("instance %s did not stop within 10 s of SIGTERM", name)
+				}
 			}
-		}
+		})
+	}
+	t.Cleanup(func() {
+		inst.stop(t)
 		inst.client.CloseIdleConnections()
 		log, _ := os.ReadFile(logFile)
 		for _, line := range bytes.Split(log, []byte("\n")) {

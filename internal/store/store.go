@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Errors returned by every Store implementation. Callers test with errors.Is.
@@ -296,6 +297,36 @@ type UserAlias struct {
 	Alias
 }
 
+// UserPage selects one page of ListUsersPage. Paging is by key: the next
+// page starts after the last user id of the previous one, so a deep page
+// costs what the first one does.
+type UserPage struct {
+	// After, when not "", keeps only user ids that sort after it (byte
+	// order).
+	After string
+	// Prefix, when not "", keeps only user ids that start with it.
+	Prefix string
+	// Limit is the page size; zero or less returns nothing.
+	Limit int
+}
+
+// ConsoleSession is a signed-in session of a console administrator. The
+// store keeps it so that every instance sharing the database agrees on
+// which sessions are alive: a row that is gone is a session that ended.
+type ConsoleSession struct {
+	// ID is the session's handle in the store (the console stores a hash
+	// of the secret its cookie carries, never the secret itself).
+	ID         string
+	UserID     string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// ExpiresAt is when the session ends unless it is seen again; the row
+	// may be purged after it.
+	ExpiresAt time.Time
+	UserAgent string
+	Address   string
+}
+
 // Store is the persistence interface. Implementations are safe for
 // concurrent use, and every single-use or uniqueness rule is enforced
 // atomically by the backend so that several server instances sharing one
@@ -497,4 +528,60 @@ type Store interface {
 	HitRateLimit(ctx context.Context, key string, window, expiresAt time.Time) (int64, error)
 	// PurgeRateLimitsBefore removes counters that expired before t.
 	PurgeRateLimitsBefore(ctx context.Context, t time.Time) error
+
+	// ListUsersPage returns the app's users (ids owning credentials or
+	// aliases) selected by p, ordered by user id, as ListUsers does. Each
+	// page is an index range read whatever its depth or prefix.
+	ListUsersPage(ctx context.Context, appID string, p UserPage) ([]UserSummary, error)
+
+	// AddConsoleSession stores a new console session; ErrConflict if the
+	// id is taken.
+	AddConsoleSession(ctx context.Context, s ConsoleSession) error
+	// GetConsoleSession returns the session or ErrNotFound.
+	GetConsoleSession(ctx context.Context, id string) (ConsoleSession, error)
+	// TouchConsoleSession sets the session's LastSeenAt and ExpiresAt;
+	// ErrNotFound if it is gone.
+	TouchConsoleSession(ctx context.Context, id string, seen, expiresAt time.Time) error
+	// ListConsoleSessions returns the user's sessions, newest first
+	// (CreatedAt, then ID, descending), expired ones included.
+	ListConsoleSessions(ctx context.Context, userID string) ([]ConsoleSession, error)
+	// DeleteConsoleSession removes one session of the user; ErrNotFound if
+	// the user has no session with that id.
+	DeleteConsoleSession(ctx context.Context, userID, id string) error
+	// DeleteConsoleSessions removes every session of the user.
+	DeleteConsoleSessions(ctx context.Context, userID string) error
+	// PurgeConsoleSessionsBefore removes sessions that expired before t.
+	PurgeConsoleSessionsBefore(ctx context.Context, t time.Time) error
+}
+
+// PrefixEnd returns the smallest string greater than every string that
+// starts with prefix, in byte order, so that a prefix search is the range
+// prefix <= id < end of an index. ok is false when there is no such
+// string (an empty prefix, or one of nothing but the highest code point
+// or 0xff bytes): the range is then open above. For valid UTF-8 the end
+// is valid UTF-8 too (the last code point plus one), which PostgreSQL
+// requires of a text parameter.
+func PrefixEnd(prefix string) (end string, ok bool) {
+	if utf8.ValidString(prefix) {
+		runes := []rune(prefix)
+		for i := len(runes) - 1; i >= 0; i-- {
+			next := runes[i] + 1
+			if next == 0xD800 { // skip the surrogates, which UTF-8 cannot hold
+				next = 0xE000
+			}
+			if next <= utf8.MaxRune {
+				runes[i] = next
+				return string(runes[:i+1]), true
+			}
+		}
+		return "", false
+	}
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
 }

@@ -27,3 +27,17 @@ func BenchmarkReports(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUsers times the console's user pages and searches on 100k
+// users (PASSWORDLESS_BENCH_USERS=1000000 for a million), after an ANALYZE
+// as autovacuum would run. Run with:
+// go test -run '^$' -bench Users ./internal/store/postgres
+func BenchmarkUsers(b *testing.B) {
+	storetest.BenchUsers(b, func(b *testing.B) store.Store {
+		return openStore(b, testServer(b).CreateDB(b))
+	}, func(b *testing.B, s store.Store) {
+		if _, err := s.(*Store).pool.Exec(b.Context(), `VACUUM ANALYZE credentials, aliases`); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

@@ -34,3 +34,17 @@ func BenchmarkReports(b *testing.B) {
 		return s
 	}, nil)
 }
+
+// BenchmarkUsers times the console's user pages and searches on 100k
+// users (PASSWORDLESS_BENCH_USERS=1000000 for a million). Run with:
+// go test -run '^$' -bench Users ./internal/store/sqlite
+func BenchmarkUsers(b *testing.B) {
+	storetest.BenchUsers(b, func(b *testing.B) store.Store {
+		s, err := Open(b.Context(), filepath.Join(b.TempDir(), "users.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	}, nil)
+}

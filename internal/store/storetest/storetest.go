@@ -70,6 +70,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ImportCredentials", func(t *testing.T) { runCases(t, open, importCredentialCases) })
 	t.Run("ImportAliases", func(t *testing.T) { runCases(t, open, importAliasCases) })
 	t.Run("Isolation", func(t *testing.T) { runCases(t, open, isolationCases) })
+	t.Run("UserPages", func(t *testing.T) { runCases(t, open, userPageCases) })
+	t.Run("ConsoleSessions", func(t *testing.T) { runCases(t, open, consoleSessionCases) })
 }
 
 // testCase is one subtest; run gets a fresh store.
