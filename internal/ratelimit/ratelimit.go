@@ -1,10 +1,10 @@
 // Package ratelimit holds in-memory limiters keyed by strings (for example
 // app id + client IP): Limiter, a fixed window for request rates, and
 // Sliding, a sliding window for failures such as wrong keys. They are per
-// process: with N instances
-// behind a load balancer a client gets up to N times the limit. That is
-// the price of keeping a database write off every public request; limits
-// that must hold across instances (magic-link e-mail) use the store.
+// process: with N instances behind a load balancer a client gets up to N
+// times the limit. That is the price of keeping a database write off every
+// public request; limits that must hold across instances (magic-link
+// e-mail) use the store.
 package ratelimit
 
 import (
