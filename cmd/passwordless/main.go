@@ -590,6 +590,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// maxHeaderBytes makes the documented limit of a request head (request
+// line and header lines, as sent) exactly 64 KiB: Go's server reads
+// MaxHeaderBytes plus 4096 bytes of slack before answering 431.
+const maxHeaderBytes = 64<<10 - 4096
+
 // serveMetrics serves the metrics (and profiles) on a listener of their
 // own until stop is called.
 func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
@@ -602,7 +607,7 @@ func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), e
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
@@ -624,7 +629,7 @@ func serveOn(ctx context.Context, ln net.Listener, h http.Handler, consoleOn boo
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

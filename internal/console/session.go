@@ -149,10 +149,12 @@ func (c *Console) checkCSRF(r *http.Request, s session) bool {
 }
 
 // sameOrigin refuses requests whose Origin (or, without one, Referer) is
-// not the console's own. With a configured console URL that is the URL's
-// origin (scheme and host): behind a proxy the Host header may name the
-// upstream rather than the site. Without one it is the request's host.
-// Requests without either header (non-browser clients) pass.
+// not the console's own: the same scheme, host and port. With a configured
+// console URL that is the URL's origin: behind a proxy the Host header may
+// name the upstream rather than the site. Without one it is the origin the
+// request was made to: its Host, with https when it came over TLS or with
+// X-Forwarded-Proto: https, else http. Requests without either header
+// (non-browser clients) pass.
 func (c *Console) sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
 	switch src {
@@ -169,12 +171,16 @@ func (c *Console) sameOrigin(r *http.Request) bool {
 }
 
 // isConsole reports whether u is on the console: the configured console
-// URL's origin when set, else the request's host.
+// URL's origin when set, else the request's (see sameOrigin).
 func (c *Console) isConsole(r *http.Request, u *url.URL) bool {
 	if c.public != nil {
 		return origin(u) == origin(c.public)
 	}
-	return strings.EqualFold(u.Host, r.Host)
+	scheme := "http"
+	if isTLS(r) {
+		scheme = "https"
+	}
+	return origin(u) == origin(&url.URL{Scheme: scheme, Host: r.Host})
 }
 
 // origin is a URL's scheme and host in lower case, without the scheme's

@@ -160,7 +160,7 @@ func newBadInputOn(t testing.TB, st store.Store, conn *sql.Conn) *badInput {
 		// The matrix sends hundreds of wrong management keys from one
 		// address; the guessing limit would turn the valid requests
 		// after them into 429s and hide what they test.
-		ManagementFailures: ratelimit.New(0, time.Minute, nil),
+		ManagementFailures: ratelimit.NewSliding(0, time.Minute, nil),
 	})
 
 	b := &badInput{t: t, h: h, conn: conn, sent: map[string]bool{}, passed: map[string]int{}, authn: softauthn.New(),

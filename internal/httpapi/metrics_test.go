@@ -131,7 +131,7 @@ func TestRejectionMetrics(t *testing.T) {
 	smtp := mailtest.NewServer(t)
 	e := newEnv(t, withMetrics(m), func(c *httpapi.Config, now func() time.Time) {
 		c.PublicLimiter = ratelimit.New(1, time.Minute, now)
-		c.ManagementFailures = ratelimit.New(2, time.Minute, now)
+		c.ManagementFailures = ratelimit.NewSliding(2, time.Minute, now)
 		mailer, err := mail.NewSMTPMailer(mail.SMTPConfig{Host: smtp.Host, Port: smtp.Port, TLSPolicy: mail.TLSNone, From: "no-reply@example.com"})
 		if err != nil {
 			t.Fatal(err)

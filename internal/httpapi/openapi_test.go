@@ -288,7 +288,7 @@ func TestOpenAPIContract(t *testing.T) {
 	smtp := mailtest.NewServer(t)
 	// Every management route answers a request without its key, more
 	// than the default limit of failures allows.
-	failures := func(cfg *httpapi.Config) { cfg.ManagementFailures = ratelimit.New(1000, time.Minute, nil) }
+	failures := func(cfg *httpapi.Config) { cfg.ManagementFailures = ratelimit.NewSliding(1000, time.Minute, nil) }
 	e := newEnv(t, withMagicLinks(t, smtp, magiclink.Config{}), failures)
 	c.watch(e)
 	mgmtApp := "/admin/apps/" + e.appID

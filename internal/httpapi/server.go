@@ -47,10 +47,10 @@ type Config struct {
 	// PublicLimiter limits public-endpoint requests per app and client IP
 	// (nil: no limit).
 	PublicLimiter *ratelimit.Limiter
-	// ManagementFailures counts wrong ManagementKey headers per client IP;
-	// an IP over its limit is refused before its key is compared, so the
-	// key cannot be guessed at speed (nil: 10 per minute).
-	ManagementFailures *ratelimit.Limiter
+	// ManagementFailures counts wrong ManagementKey headers per client IP
+	// over a sliding window; an IP over its limit is refused whatever key
+	// it sends, so the key cannot be guessed at speed (nil: 10 per minute).
+	ManagementFailures *ratelimit.Sliding
 	// ClientIPHeader names a trusted proxy header carrying the client IP.
 	ClientIPHeader string
 	// MaxInFlight bounds the requests handled at once; beyond it the server
@@ -81,7 +81,7 @@ type Server struct {
 	managementKey [32]byte
 	version       string
 	limiter       *ratelimit.Limiter
-	mgmtFailures  *ratelimit.Limiter
+	mgmtFailures  *ratelimit.Sliding
 	inFlight      chan struct{}
 	bodyBudget    *bodyBudget
 	ipHeader      string
@@ -121,7 +121,7 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 	if s.mgmtFailures == nil {
-		s.mgmtFailures = ratelimit.New(managementFailuresPerMinute, time.Minute, nil)
+		s.mgmtFailures = ratelimit.NewSliding(managementFailuresPerMinute, time.Minute, nil)
 	}
 	s.bodyBudget = newBodyBudget(cmp.Or(cfg.MaxBodyMemory, DefaultMaxBodyMemory))
 	if cfg.MaxInFlight > 0 {
@@ -337,24 +337,25 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // managementFailuresPerMinute is how many wrong ManagementKey headers one
-// client IP may send per minute before its management requests are refused
-// unchecked until the minute ends.
+// client IP may send in any 60 seconds before its management requests are
+// refused unchecked, until the oldest of them is a minute old.
 const managementFailuresPerMinute = 10
 
 // checkManagementKey compares the header with the configured key in
-// constant time (hashes make the comparison length-independent). A client
-// IP that sent too many wrong keys is refused before the comparison, so
-// that even the right key gets no answer from it until the window ends.
+// constant time (hashes make the comparison length-independent), then
+// decides and counts the attempt in one step: a client IP that sent too
+// many wrong keys within the last minute is refused whatever it sent, so
+// that even the right key gets no answer from it, and concurrent guesses
+// cannot all be compared before the first of them is counted.
 func (s *Server) checkManagementKey(r *http.Request) error {
-	client := s.clientKey(r)
-	if over, retry := s.mgmtFailures.Exceeded(client); over {
+	v := r.Header.Get("ManagementKey")
+	got := sha256.Sum256([]byte(v))
+	wrong := v == "" || subtle.ConstantTimeCompare(got[:], s.managementKey[:]) != 1
+	if ok, retry := s.mgmtFailures.Attempt(s.clientKey(r), wrong); !ok {
 		s.metrics.Rejected(metrics.ManagementKey)
 		return tooManyRequests(retry)
 	}
-	v := r.Header.Get("ManagementKey")
-	got := sha256.Sum256([]byte(v))
-	if v == "" || subtle.ConstantTimeCompare(got[:], s.managementKey[:]) != 1 {
-		s.mgmtFailures.Allow(client)
+	if wrong {
 		return &problem.Problem{
 			Status: http.StatusUnauthorized,
 			Type:   problem.DocsBase + "ManagementKey",

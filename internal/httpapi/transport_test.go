@@ -372,7 +372,7 @@ func TestDeletionLifecycle(t *testing.T) {
 func TestManagementKeyGuessing(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	e := newEnv(t, func(c *httpapi.Config) {
-		c.ManagementFailures = ratelimit.New(10, time.Minute, func() time.Time { return now })
+		c.ManagementFailures = ratelimit.NewSliding(10, time.Minute, func() time.Time { return now })
 		c.ClientIPHeader = "X-Forwarded-For"
 	})
 	from := func(ip, key string) http.Header {

@@ -1,8 +1,11 @@
 package passkey
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
 
 	"github.com/passwordless-oss/server/internal/problem"
 )
@@ -145,6 +148,26 @@ func TestRPIDFor(t *testing.T) {
 	for _, tt := range tests {
 		if got := rpIDFor(tt.rpid, tt.origin); got != tt.want {
 			t.Errorf("rpIDFor(%q, %q) = %q, want %q", tt.rpid, tt.origin, got, tt.want)
+		}
+	}
+}
+
+func TestWebauthnMessageHasNoGoNil(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{protocol.ErrAssertionSignature.WithDetails(fmt.Sprintf("Error validating the assertion signature: %+v", error(nil))),
+			"Error validating the assertion signature"},
+		{protocol.ErrAssertionSignature.WithDetails("Error validating the assertion signature: crypto/rsa: verification error"),
+			"Error validating the assertion signature: crypto/rsa: verification error"},
+		{protocol.ErrVerification.WithDetails("Error validating origin").WithInfo(fmt.Sprintf("%v", nil)),
+			"Error validating origin"},
+		{fmt.Errorf("bare: %v", error(nil)), "bare"},
+	}
+	for _, tt := range tests {
+		if got := webauthnMessage(tt.err); got != tt.want {
+			t.Errorf("webauthnMessage(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

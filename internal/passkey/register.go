@@ -81,6 +81,7 @@ type sessionPayload struct {
 	Aliases          []string  `json:"al,omitempty"`
 	AliasHashing     bool      `json:"ah,omitempty"`
 	Purpose          string    `json:"p,omitempty"`
+	Origin           string    `json:"o,omitempty"` // see checkOrigin
 }
 
 const (
@@ -301,6 +302,7 @@ func (s *Service) RegisterBegin(ctx context.Context, app store.App, req Register
 		ExpiresAt:        s.now().Add(sessionTTL).UTC(),
 		Challenge:        opts.Challenge,
 		RPID:             rpID,
+		Origin:           normalizeOrigin(string(req.Origin)),
 		UserID:           rt.UserID,
 		UserVerification: rt.UserVerification,
 		Attestation:      rt.Attestation,
@@ -398,6 +400,9 @@ func (s *Service) RegisterComplete(ctx context.Context, app store.App, req Regis
 	if err := checkAllowed(app, string(req.Origin), sess.RPID); err != nil {
 		return TokenResponse{}, err
 	}
+	if err := sess.checkOrigin(string(req.Origin)); err != nil {
+		return TokenResponse{}, err
+	}
 	cred, err := s.verifyAttestation(sess, req)
 	if err != nil {
 		return TokenResponse{}, err
@@ -474,6 +479,20 @@ func (s *Service) openSession(ctx context.Context, appID string, tok *wire.Strin
 		return sess, err
 	}
 	return sess, nil
+}
+
+// checkOrigin refuses to complete a ceremony from another origin than the
+// one it was begun from (both normalised). Without it, a session begun by
+// a page on one origin could be completed with a response the browser made
+// for another, and the verify token would report that other origin.
+// Sessions sealed before the origin was recorded in them (Origin empty)
+// are let through, so that ceremonies in flight survive an upgrade.
+func (sess sessionPayload) checkOrigin(origin string) error {
+	if sess.Origin == "" || normalizeOrigin(origin) == sess.Origin {
+		return nil
+	}
+	return problem.BadRequest("origin_mismatch", fmt.Sprintf(
+		"The origin '%s' is not the origin the ceremony was begun from ('%s'). Complete it from the page that began it.", origin, sess.Origin))
 }
 
 func sessionUsed(err error) error {

@@ -86,6 +86,7 @@ func (s *Service) SigninBegin(ctx context.Context, app store.App, req SigninBegi
 		ExpiresAt:        s.now().Add(sessionTTL).UTC(),
 		Challenge:        opts.Challenge,
 		RPID:             rpID,
+		Origin:           normalizeOrigin(string(req.Origin)),
 		UserVerification: cfg.UserVerification,
 		AllowedIDs:       allowedIDs,
 		Purpose:          cfg.Purpose,
@@ -132,6 +133,9 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 		return TokenResponse{}, err
 	}
 	if err := checkAllowed(app, string(req.Origin), sess.RPID); err != nil {
+		return TokenResponse{}, err
+	}
+	if err := sess.checkOrigin(string(req.Origin)); err != nil {
 		return TokenResponse{}, err
 	}
 	fail := func(err error) error {

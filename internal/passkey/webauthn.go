@@ -52,11 +52,22 @@ func webauthnMessage(err error) string {
 		if pe.DevInfo != "" && !strings.Contains(msg, pe.DevInfo) {
 			msg += ": " + pe.DevInfo
 		}
-		if msg != "" {
+		if msg = withoutGoNil(msg); msg != "" {
 			return msg
 		}
 	}
-	return err.Error()
+	return withoutGoNil(err.Error())
+}
+
+// withoutGoNil drops the "<nil>" that fmt writes for a nil error: the
+// library formats the error it wraps into some messages even when there
+// is none ("Error validating the assertion signature: <nil>" for a
+// signature that simply does not match), and that means nothing to a
+// client.
+func withoutGoNil(msg string) string {
+	msg = strings.ReplaceAll(msg, ": <nil>", "")
+	msg = strings.ReplaceAll(msg, "<nil>", "")
+	return strings.TrimSpace(msg)
 }
 
 // credPropsRK reads clientExtensionResults.credProps.rk from the client's

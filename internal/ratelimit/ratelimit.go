@@ -1,8 +1,10 @@
-// Package ratelimit is an in-memory fixed-window limiter keyed by strings
-// (for example app id + client IP). It is per process: with N instances
-// behind a load balancer a client gets up to N times the limit. That is
-// the price of keeping a database write off every public request; limits
-// that must hold across instances (magic-link e-mail) use the store.
+// Package ratelimit holds in-memory limiters keyed by strings (for example
+// app id + client IP): Limiter, a fixed window for request rates, and
+// Sliding, a sliding window for failures such as wrong keys. They are per
+// process: with N instances behind a load balancer a client gets up to N
+// times the limit. That is the price of keeping a database write off every
+// public request; limits that must hold across instances (magic-link
+// e-mail) use the store.
 package ratelimit
 
 import (
@@ -53,21 +55,6 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	}
 	l.counts[key] = n + 1
 	return true, 0
-}
-
-// Exceeded reports, without recording a hit, whether key has used up its
-// limit in the current window, and if so the time until the window ends.
-func (l *Limiter) Exceeded(key string) (exceeded bool, retryAfter time.Duration) {
-	if l == nil || l.Limit <= 0 {
-		return false, 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.roll()
-	if l.counts[key] < l.Limit {
-		return false, 0
-	}
-	return true, l.start.Add(l.Window).Sub(now)
 }
 
 // roll starts a new window when the current one has ended and returns the

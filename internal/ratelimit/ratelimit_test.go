@@ -63,33 +63,6 @@ func TestKeyBound(t *testing.T) {
 	}
 }
 
-func TestExceeded(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
-	l := New(2, time.Minute, func() time.Time { return now })
-	for i := range 2 {
-		if over, _ := l.Exceeded("k"); over {
-			t.Fatalf("exceeded after %d hits of 2", i)
-		}
-		l.Allow("k")
-	}
-	for range 3 { // looking does not count
-		if over, retry := l.Exceeded("k"); !over || retry != 50*time.Second {
-			t.Fatalf("after 2 hits: exceeded=%v retry=%v, want true 50s", over, retry)
-		}
-	}
-	if over, _ := l.Exceeded("other"); over {
-		t.Fatal("another key is exceeded too")
-	}
-	now = now.Add(50 * time.Second)
-	if over, _ := l.Exceeded("k"); over {
-		t.Fatal("still exceeded in a new window")
-	}
-	var nilLimiter *Limiter
-	if over, _ := nilLimiter.Exceeded("k"); over {
-		t.Fatal("nil limiter exceeded")
-	}
-}
-
 func TestConcurrent(t *testing.T) {
 	l := New(100, time.Hour, nil)
 	var wg sync.WaitGroup

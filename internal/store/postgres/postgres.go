@@ -23,7 +23,7 @@ import (
 
 // Store is a store.Store backed by a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool *db
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,7 +58,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: newDB(pool)}, nil
 }
 
 // configureConn makes every timestamptz read come back in UTC, whatever the
@@ -85,11 +85,11 @@ func (s *Store) Degraded() error { return nil }
 
 // Close closes the pool, waiting for borrowed connections to come back.
 func (s *Store) Close() error {
-	s.pool.Close()
+	s.pool.pool.Close()
 	return nil
 }
 
-// querier is satisfied by *pgxpool.Pool and pgx.Tx.
+// querier is satisfied by *db and pgx.Tx.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -100,7 +100,7 @@ type querier interface {
 // nil, else rolls back. The statements inside rely on row locks and
 // ON CONFLICT for their guarantees, not on a stricter isolation level.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+	return s.pool.inTx(ctx, fn)
 }
 
 // exec runs a statement and returns how many rows it changed.
@@ -124,8 +124,12 @@ func affectedOne(what string, n int64, err error) error {
 	return nil
 }
 
-// queryList runs a query and scans every row with scan.
+// queryList runs a query and scans every row with scan. On the pool (not
+// in a transaction) a read is retried as a whole (see db.run).
 func queryList[T any](ctx context.Context, q querier, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+	if d, ok := q.(*db); ok {
+		return collect(ctx, d, scan, sql, args...)
+	}
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
