@@ -192,10 +192,20 @@ func (d *db) classify(ctx context.Context, c *pgxpool.Conn, err error) error {
 	if err == nil || errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
 		return err
 	}
+	if diskFull(err) {
+		return fmt.Errorf("%w: %w", store.ErrFull, err)
+	}
 	if unavailable(err) || (c != nil && c.Conn().IsClosed()) {
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
+}
+
+// diskFull reports whether the server refused a write because its disk is
+// full (SQLSTATE 53100): the transaction was rolled back, reads go on.
+func diskFull(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "53100"
 }
 
 // unavailable reports whether err says the database cannot be used right
@@ -247,6 +257,9 @@ func (r *connRows) Err() error {
 	err := r.Rows.Err()
 	if err == nil || errors.Is(err, store.ErrUnavailable) || r.ctx.Err() != nil {
 		return err
+	}
+	if diskFull(err) {
+		return fmt.Errorf("%w: %w", store.ErrFull, err)
 	}
 	if unavailable(err) || r.lost {
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)

@@ -42,6 +42,19 @@ func TestUnavailableErrors(t *testing.T) {
 	}
 }
 
+// TestDiskFullIsStoreFull: PostgreSQL's disk_full is the store's ErrFull,
+// answered 503 storage_full like a full SQLite disk.
+func TestDiskFullIsStoreFull(t *testing.T) {
+	d := &db{}
+	err := d.classify(context.Background(), nil, fmt.Errorf("insert: %w", &pgconn.PgError{Code: "53100"}))
+	if !errors.Is(err, store.ErrFull) || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("disk_full classified as %v; want store.ErrFull", err)
+	}
+	if err := d.classify(context.Background(), nil, &pgconn.PgError{Code: "23505"}); errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("unique_violation classified as %v", err)
+	}
+}
+
 func TestIsRead(t *testing.T) {
 	tests := []struct {
 		sql  string
