@@ -61,6 +61,7 @@ type options struct {
 	soak, soakEvery              time.Duration
 	soakRegisterEvery            int
 	soakOut, soakTitle           string
+	soakMaxWAL                   int
 }
 
 func main() {
@@ -106,6 +107,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.soakEvery, "soak-every", 5*time.Second, "with --soak: sampling interval")
 	fs.IntVar(&o.soakRegisterEvery, "soak-register-every", 10, "with --soak: one ceremony in this many is a registration of a new user; 0 for sign-ins only")
 	fs.StringVar(&o.soakOut, "soak-out", "soak", "with --soak: write the samples to this path plus .csv and the chart plus .svg")
+	fs.IntVar(&o.soakMaxWAL, "soak-max-wal", 64, "with --soak on SQLite: MiB the log file must never pass (the server's PASSWORDLESS_SQLITE_MAX_WAL); 0 checks only that it levels off")
 	fs.StringVar(&o.soakTitle, "soak-title", "", "with --soak: the chart's title (default: the store and the duration)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -491,7 +493,11 @@ func runSoak(ctx context.Context, o options, pid int, fn bench.Ceremony) error {
 	if len(samples) == 0 {
 		return errors.New("the soak took no sample")
 	}
-	verdicts := bench.Verdicts(samples)
+	var limits map[string]float64
+	if o.soakMaxWAL > 0 && !bench.IsPostgres(o.database) {
+		limits = map[string]float64{"wal": float64(o.soakMaxWAL)}
+	}
+	verdicts := bench.Verdicts(samples, limits)
 	title := o.soakTitle
 	if title == "" {
 		store := "SQLite"

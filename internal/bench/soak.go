@@ -218,7 +218,9 @@ type Verdict struct {
 // third is at most the largest of the middle third plus the tolerance.
 // Comparing maxima suits saw-tooth series such as a log that is emptied
 // again and again; p99 compares medians, since single intervals spike.
-func Verdicts(samples []SoakSample) []Verdict {
+// limits, in the series' units by name, are absolute bounds no sample may
+// pass (the log's configured bound, say).
+func Verdicts(samples []SoakSample, limits map[string]float64) []Verdict {
 	var out []Verdict
 	warm := samples[min(len(samples)/5, len(samples)):]
 	third := len(warm) / 3
@@ -236,7 +238,11 @@ func Verdicts(samples []SoakSample) []Verdict {
 		v.Early = stat(warm[third:2*third], s.Value)
 		v.Late = stat(warm[2*third:], s.Value)
 		early, late := medianOf(warm[third:2*third], perSec), medianOf(warm[2*third:], perSec)
+		limit, limited := limits[s.Name]
 		switch {
+		case limited && maxOf(samples, s.Value) > limit:
+			v.Bounded = false
+			v.Text = fmt.Sprintf("OVER ITS BOUND: up to %.1f %s, bound %.1f", maxOf(samples, s.Value), s.Unit, limit)
 		case s.Name == "p99" && (late < early*0.8 || late > early*1.25):
 			// With a fixed concurrency, latency follows throughput: when
 			// other work on the machine changed it, they cannot be compared.

@@ -41,33 +41,42 @@ func TestVerdicts(t *testing.T) {
 		series      string
 		wantBounded bool
 		wantText    string
+		limits      map[string]float64
 	}{
-		{"flat memory", steady, "rss", true, "bounded"},
-		{"saw-tooth log", steady, "wal", true, "bounded"},
-		{"growing database is shown, not judged", steady, "database", true, "not judged"},
-		{"growing memory", func(i int) SoakSample { s := steady(i); s.RSSBytes = int64(30+i) * mb; return s }, "rss", false, "GROWS"},
-		{"growing log", func(i int) SoakSample { s := steady(i); s.WALBytes = int64(i) * 30 * mb; return s }, "wal", false, "GROWS"},
+		{"flat memory", steady, "rss", true, "bounded", nil},
+		{"saw-tooth log", steady, "wal", true, "bounded", nil},
+		{"growing database is shown, not judged", steady, "database", true, "not judged", nil},
+		{"growing memory", func(i int) SoakSample { s := steady(i); s.RSSBytes = int64(30+i) * mb; return s }, "rss", false, "GROWS", nil},
+		{"growing log", func(i int) SoakSample { s := steady(i); s.WALBytes = int64(i) * 30 * mb; return s }, "wal", false, "GROWS", nil},
 		{"growing CPU per ceremony", func(i int) SoakSample {
 			s := steady(i)
 			s.CPUPerCeremony = time.Duration(900+100*i) * time.Microsecond
 			return s
-		}, "server CPU per ceremony", false, "GROWS"},
+		}, "server CPU per ceremony", false, "GROWS", nil},
 		{"latency that keeps growing", func(i int) SoakSample {
 			s := steady(i)
 			s.P99 = time.Duration(10+i*i) * time.Millisecond
 			return s
-		}, "p99", false, "GROWS"},
+		}, "p99", false, "GROWS", nil},
 		{"latency after the machine got busy", func(i int) SoakSample {
 			s := steady(i)
 			if i >= 20 {
 				s.PerSec, s.P99 = 300, 80*time.Millisecond
 			}
 			return s
-		}, "p99", true, "not judged: throughput changed"},
+		}, "p99", true, "not judged: throughput changed", nil},
+		{"log within its bound", steady, "wal", true, "bounded", map[string]float64{"wal": 64}},
+		{"log that sometimes passes its bound", func(i int) SoakSample {
+			s := steady(i)
+			if i%10 == 9 {
+				s.WALBytes = 900 * mb
+			}
+			return s
+		}, "wal", false, "OVER ITS BOUND", map[string]float64{"wal": 64}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := verdictOf(t, Verdicts(series(30, tt.sample)), tt.series)
+			v := verdictOf(t, Verdicts(series(30, tt.sample), tt.limits), tt.series)
 			if v.Bounded != tt.wantBounded || !strings.Contains(v.Text, tt.wantText) {
 				t.Errorf("verdict %v %q, want bounded=%v and %q", v.Bounded, v.Text, tt.wantBounded, tt.wantText)
 			}
@@ -88,7 +97,7 @@ func TestSoakOutputs(t *testing.T) {
 		t.Fatalf("CSV rows %v, %v", rows, err)
 	}
 	var svg bytes.Buffer
-	if err := WriteSoakSVG(&svg, "a <soak>", samples, Verdicts(samples)); err != nil {
+	if err := WriteSoakSVG(&svg, "a <soak>", samples, Verdicts(samples, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out := svg.String()
