@@ -62,6 +62,7 @@ type options struct {
 	soakRegisterEvery            int
 	soakOut, soakTitle           string
 	soakMaxWAL                   int
+	soakReplay                   string
 }
 
 func main() {
@@ -108,6 +109,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.soakRegisterEvery, "soak-register-every", 10, "with --soak: one ceremony in this many is a registration of a new user; 0 for sign-ins only")
 	fs.StringVar(&o.soakOut, "soak-out", "soak", "with --soak: write the samples to this path plus .csv and the chart plus .svg")
 	fs.IntVar(&o.soakMaxWAL, "soak-max-wal", 64, "with --soak on SQLite: MiB the log file must never pass (the server's PASSWORDLESS_SQLITE_MAX_WAL); 0 checks only that it levels off")
+	fs.StringVar(&o.soakReplay, "soak-replay", "", "judge and draw again the samples of an earlier soak's CSV (with --soak-out, --soak-title, --soak-max-wal and --database for the store kind); runs no load")
 	fs.StringVar(&o.soakTitle, "soak-title", "", "with --soak: the chart's title (default: the store and the duration)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -126,7 +128,7 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("--spawn needs --database")
 	case o.spawn && o.url != "":
 		return o, errors.New("--spawn starts its own server; leave out --url")
-	case !o.spawn && o.url == "":
+	case !o.spawn && o.url == "" && o.soakReplay == "":
 		return o, errors.New("give --url (and --management-key) or --spawn --database")
 	case o.seed > 0 && o.database == "":
 		return o, errors.New("--seed needs --database")
@@ -204,6 +206,9 @@ func run(ctx context.Context, args []string) error {
 			return nil
 		}
 		return err
+	}
+	if o.soakReplay != "" {
+		return replaySoak(o)
 	}
 	rep := Report{Label: o.label, StartedAt: time.Now().UTC(), Machine: machine(), Config: configMap(o)}
 
@@ -490,6 +495,26 @@ func runSoak(ctx context.Context, o options, pid int, fn bench.Ceremony) error {
 	fmt.Fprintf(os.Stderr, "soak for %s at concurrency %d, a sample every %s\n", o.soak, o.concurrency, o.soakEvery)
 	samples := bench.Soak(ctx, bench.SoakPlan{Duration: o.soak, Concurrency: o.concurrency, Every: o.soakEvery,
 		ServerPID: pid, Sizer: sizer, Progress: os.Stderr}, fn)
+	return judgeSoak(o, samples)
+}
+
+// replaySoak judges and draws the samples of an earlier soak again.
+func replaySoak(o options) error {
+	f, err := os.Open(o.soakReplay)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	samples, err := bench.ReadSoakCSV(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.soakReplay, err)
+	}
+	return judgeSoak(o, samples)
+}
+
+// judgeSoak prints the verdicts, writes the CSV and the chart, and fails
+// when a checked series grows.
+func judgeSoak(o options, samples []bench.SoakSample) error {
 	if len(samples) == 0 {
 		return errors.New("the soak took no sample")
 	}

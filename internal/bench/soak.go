@@ -292,3 +292,45 @@ func WriteSoakCSV(w io.Writer, samples []SoakSample) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// ReadSoakCSV reads samples written by WriteSoakCSV, to judge and draw a
+// soak again.
+func ReadSoakCSV(r io.Reader) ([]SoakSample, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("soak CSV: no header")
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	num := func(row []string, name string) float64 {
+		i, ok := col[name]
+		if !ok || i >= len(row) {
+			return 0
+		}
+		v, _ := strconv.ParseFloat(row[i], 64)
+		return v
+	}
+	dur := func(v, unit float64) time.Duration { return time.Duration(v * unit) }
+	var out []SoakSample
+	for _, row := range rows[1:] {
+		out = append(out, SoakSample{
+			At:             dur(num(row, "seconds"), float64(time.Second)),
+			Ceremonies:     int64(num(row, "ceremonies")),
+			Failed:         int64(num(row, "failed")),
+			PerSec:         num(row, "per_sec"),
+			P50:            dur(num(row, "p50_ms"), float64(time.Millisecond)),
+			P99:            dur(num(row, "p99_ms"), float64(time.Millisecond)),
+			CPUPerCeremony: dur(num(row, "server_cpu_us_per_ceremony"), float64(time.Microsecond)),
+			RSSBytes:       int64(num(row, "rss_bytes")),
+			DBBytes:        int64(num(row, "db_bytes")),
+			WALBytes:       int64(num(row, "wal_bytes")),
+			Conns:          int(num(row, "connections")),
+		})
+	}
+	return out, nil
+}

@@ -92,9 +92,13 @@ func TestSoakOutputs(t *testing.T) {
 	if err := WriteSoakCSV(&csvOut, samples); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := csv.NewReader(&csvOut).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(csvOut.Bytes())).ReadAll()
 	if err != nil || len(rows) != 7 || rows[0][0] != "seconds" || rows[6][0] != "60.000" {
 		t.Fatalf("CSV rows %v, %v", rows, err)
+	}
+	again, err := ReadSoakCSV(bytes.NewReader(csvOut.Bytes()))
+	if err != nil || len(again) != len(samples) || again[5].WALBytes != samples[5].WALBytes || again[5].At != samples[5].At || again[2].P99 != samples[2].P99 {
+		t.Fatalf("read back %+v, %v", again, err)
 	}
 	var svg bytes.Buffer
 	if err := WriteSoakSVG(&svg, "a <soak>", samples, Verdicts(samples, nil)); err != nil {
