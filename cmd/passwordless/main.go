@@ -38,6 +38,7 @@ import (
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/console"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/jobs"
 	"github.com/passwordless-oss/server/internal/magiclink"
@@ -46,6 +47,8 @@ import (
 	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/ratelimit"
+	"github.com/passwordless-oss/server/internal/reports"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/postgres"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
@@ -322,6 +325,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	mailer = m.WrapMailer(mailer)
+	eventLog := events.New(st, log)
+	reportSvc := reports.New(st)
 	handler := httpapi.New(httpapi.Config{
 		Passkeys: passkeys,
 		MagicLinks: magiclink.New(st, passkeys, mailer, magiclink.Config{
@@ -335,7 +340,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Apps:           appSvc,
 		Users:          users.New(st).WithAuthenticatorNames(authenticators.Name),
 		Configs:        configs,
-		Store:          st,
+		Events:         eventLog,
+		Reports:        reportSvc,
+		Health:         st,
 		ManagementKey:  cfg.ManagementKey,
 		Version:        version,
 		PublicLimiter:  ratelimit.New(cfg.PublicRateLimit, time.Minute, nil),
@@ -346,13 +353,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:        m,
 		Log:            log,
 	})
-	go jobs.Run(ctx, st, time.Hour, log)
+	go jobs.New(st, reportSvc, eventLog).Run(ctx, time.Hour, log)
 
 	// Admin console and demo under /console (docs/console.md).
 	var consoleHandler http.Handler
 	if consoleOn {
 		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs, Authenticators: authenticators,
-			Passkeys: passkeys, Tokens: sealer, Store: st, Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
+			Passkeys: passkeys, Tokens: sealer, Events: eventLog, Reports: reportSvc, SingleUse: singleuse.New(st), Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
 			ListenAddr: ln.Addr().String(), DemoClient: demoClient, Out: stdout, Log: log}); err != nil {
 			return err
 		}

@@ -32,8 +32,11 @@ import (
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/reports"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
@@ -65,9 +68,12 @@ type Config struct {
 	// Authenticators names the authenticators of passkeys and of event
 	// messages; nil names none.
 	Authenticators *aaguid.Directory
-	// Store is passed to the events and reports packages, and records the
-	// single use of invitations; apps are read through Apps.
-	Store store.Store
+	// Events and Reports serve the event log and usage pages, and keep
+	// the events of console actions.
+	Events  *events.Service
+	Reports *reports.Service
+	// SingleUse records the single use of invitations.
+	SingleUse *singleuse.Service
 	// Dev enables the open demo for the development app "test".
 	Dev bool
 	// HSTS adds Strict-Transport-Security to every response.

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/passwordless-oss/server/internal/passkey"
-	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
 	"github.com/passwordless-oss/server/internal/wire"
@@ -231,12 +231,10 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 			discard(err.Error())
 			return
 		}
-		// The store's single-use record is the only once-only primitive that
-		// holds across instances, and no domain service offers it for
-		// anything but its own tokens, so the console uses it directly. It
-		// holds the invitation's random id, no app data.
-		if err := c.cfg.Store.ConsumeOnce(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
-			if errors.Is(err, store.ErrAlreadyUsed) {
+		// The single-use record holds across instances; it holds the
+		// invitation's random id, no app data.
+		if err := c.cfg.SingleUse.Use(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
+			if errors.Is(err, singleuse.ErrUsed) {
 				discard("This invitation was used already.")
 			} else {
 				discard("The invitation could not be checked; try again.")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/events"
-	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/store"
 )
 
@@ -91,7 +90,7 @@ func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) 
 func (c *Console) loadEvents(r *http.Request, app store.App, v *eventsView) error {
 	ctx := r.Context()
 	if v.Type == "" {
-		res, err := events.List(ctx, c.cfg.Store, app, v.Page, eventsPageSize)
+		res, err := c.cfg.Events.List(ctx, app, v.Page, eventsPageSize)
 		if err != nil {
 			return err
 		}
@@ -100,7 +99,7 @@ func (c *Console) loadEvents(r *http.Request, app store.App, v *eventsView) erro
 	}
 	var matched []events.View
 	for n := 1; n <= filterScanPages; n++ {
-		res, err := events.List(ctx, c.cfg.Store, app, n, events.MaxPageSize)
+		res, err := c.cfg.Events.List(ctx, app, n, events.MaxPageSize)
 		if err != nil {
 			return err
 		}
@@ -142,12 +141,12 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 	c.refreshUsage(ctx, app.ID)
 	to := c.now().UTC().Truncate(24 * time.Hour)
 	from := to.AddDate(0, 0, -days+1)
-	creds, err := reports.Credentials(ctx, c.cfg.Store, app.ID, from, to)
+	creds, err := c.cfg.Reports.Credentials(ctx, app.ID, from, to)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	active, err := reports.ActiveUsers(ctx, c.cfg.Store, app.ID, from, to)
+	active, err := c.cfg.Reports.ActiveUsers(ctx, app.ID, from, to)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
@@ -199,7 +198,7 @@ func (c *Console) refreshUsage(ctx context.Context, appID string) {
 	if recent {
 		return
 	}
-	if err := reports.SnapshotApp(ctx, c.cfg.Store, appID, now); err != nil {
+	if err := c.cfg.Reports.SnapshotApp(ctx, appID, now); err != nil {
 		c.log.WarnContext(ctx, "refresh today's usage report", "app", appID, "err", err)
 	}
 }

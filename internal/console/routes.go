@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/events"
+	"github.com/passwordless-oss/server/internal/store"
 )
 
 func (c *Console) routes() {
@@ -158,10 +158,6 @@ func (c *Console) withEvents(r *http.Request, appID string, fn func(ctx context.
 	ctx, buf := events.NewContext(r.Context(), c.now())
 	buf.SetCaller(appID, "")
 	err := fn(ctx)
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-	defer cancel()
-	if ferr := events.Flush(fctx, c.cfg.Store, buf, c.cfg.Apps.Get); ferr != nil {
-		c.log.Error("store console events", "err", ferr)
-	}
+	c.cfg.Events.Keep(r.Context(), buf, store.App{})
 	return err
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/problem"
-	"github.com/passwordless-oss/server/internal/store"
 )
 
 // access says how an endpoint authenticates.
@@ -156,7 +154,9 @@ func (s *Server) route(pattern string, pairs ...any) {
 		}
 		ctx, buf := events.NewContext(r.Context(), time.Now())
 		c := &call{Server: s, w: w, r: r.WithContext(ctx), events: buf}
-		defer s.flushEvents(c)
+		// The request's audit events are kept after the response, failed
+		// requests included.
+		defer func() { s.eventLog.Keep(c.r.Context(), c.events, c.p.App) }()
 		if err := s.authorize(c, ep); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -165,22 +165,6 @@ func (s *Server) route(pattern string, pairs ...any) {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-// flushEvents stores the request's audit events, if the app logs them. It
-// runs after the response, failed requests included.
-func (s *Server) flushEvents(c *call) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), 5*time.Second)
-	defer cancel()
-	lookup := func(ctx context.Context, appID string) (store.App, error) {
-		if c.p.App.ID == appID {
-			return c.p.App, nil
-		}
-		return s.store.GetApp(ctx, appID)
-	}
-	if err := events.Flush(ctx, s.store, c.events, lookup); err != nil {
-		s.log.Error("store events", "err", err)
-	}
 }
 
 func (s *Server) authorize(c *call, ep endpoint) error {

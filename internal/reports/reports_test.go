@@ -40,7 +40,7 @@ func TestSnapshotSurvivesOneAppsFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = reports.Snapshot(ctx, failingCounts{Store: st, app: "aaa"}, now)
+	err = reports.New(failingCounts{Store: st, app: "aaa"}).Snapshot(ctx, now)
 	if err == nil {
 		t.Fatal("Snapshot hid the failure of app aaa")
 	}
