@@ -37,6 +37,8 @@ import (
 
 	"github.com/passwordless-oss/server/internal/bench"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/storeopen"
 )
 
 type options struct {
@@ -275,7 +277,7 @@ func run(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "app %s\n", app.ID)
 
 	if o.seed > 0 {
-		st, err := bench.OpenStore(ctx, o.database)
+		st, err := storeopen.Open(ctx, o.database, sqlite.Options{})
 		if err != nil {
 			return fmt.Errorf("open store for seeding: %w", err)
 		}

@@ -50,8 +50,8 @@ import (
 	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/postgres"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/storeopen"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/transfer"
 	"github.com/passwordless-oss/server/internal/users"
@@ -383,18 +383,7 @@ func listen(addr string) (net.Listener, error) {
 
 // openStore opens the configured store; both apply their migrations.
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
-	if cfg.IsPostgres() {
-		st, err := postgres.Open(ctx, cfg.Database)
-		if err != nil {
-			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
-		}
-		return st, nil
-	}
-	st, err := sqlite.OpenOptions(ctx, cfg.Database, sqlite.Options{MaxWAL: int64(cfg.SQLiteMaxWALMiB) << 20})
-	if err != nil {
-		return nil, fmt.Errorf("open SQLite store %s: %w", cfg.Database, err)
-	}
-	return st, nil
+	return storeopen.Open(ctx, cfg.Database, sqlite.Options{MaxWAL: int64(cfg.SQLiteMaxWALMiB) << 20})
 }
 
 // migrate applies the schema migrations of the configured database, for
