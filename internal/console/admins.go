@@ -17,70 +17,65 @@ type adminsView struct {
 	InviteTTL  time.Duration
 }
 
-func (c *Console) adminsPage(w http.ResponseWriter, r *http.Request, s session) {
-	c.renderAdmins(w, r, s, 0, page{})
+func (c *Console) adminsPage(w http.ResponseWriter, r *http.Request, s session) error {
+	return c.renderAdmins(w, r, s, 0, page{})
 }
 
-func (c *Console) renderAdmins(w http.ResponseWriter, r *http.Request, s session, status int, p page) {
+func (c *Console) renderAdmins(w http.ResponseWriter, r *http.Request, s session, status int, p page) error {
 	admins, err := c.admins(r.Context())
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v, _ := p.Data.(adminsView)
 	v.Admins, v.Me, v.InviteTTL = admins, s.UserID, c.cfg.InviteTTL
 	p.Title, p.Data = "Administrators", v
 	c.render(w, r, status, "admins", p)
+	return nil
 }
 
 // adminsInvite makes a single-use invitation link and shows it once.
-func (c *Console) adminsInvite(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) adminsInvite(w http.ResponseWriter, r *http.Request, s session) error {
 	inv := invite{ID: randomHex(16), ExpiresAt: c.now().Add(c.cfg.InviteTTL).UTC(), By: s.Name}
 	tok, err := c.cfg.Tokens.Seal(r.Context(), ConsoleAppID, inviteKind, inv)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	link := c.baseURL(r) + Prefix + "/invite?token=" + url.QueryEscape(tok)
-	c.renderAdmins(w, r, s, 0, page{Notice: "Invitation created. Send the link to the new administrator; it works once.",
+	return c.renderAdmins(w, r, s, 0, page{Notice: "Invitation created. Send the link to the new administrator; it works once.",
 		Data: adminsView{InviteLink: link}})
 }
 
-func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session) error {
 	ctx := r.Context()
 	userID := r.PostFormValue("userId")
 	admins, err := c.admins(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	found := false
 	for _, a := range admins {
 		found = found || a.UserID == userID
 	}
 	if !found {
-		c.renderAdmins(w, r, s, http.StatusNotFound, page{Error: "There is no such administrator."})
-		return
+		return c.renderAdmins(w, r, s, http.StatusNotFound, page{Error: "There is no such administrator."})
 	}
 	if len(admins) == 1 {
-		c.renderAdmins(w, r, s, http.StatusBadRequest, page{Error: "The last administrator cannot be removed."})
-		return
+		return c.renderAdmins(w, r, s, http.StatusBadRequest, page{Error: "The last administrator cannot be removed."})
 	}
 	app, err := c.consoleApp(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	if err := c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
 		return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(userID)})
 	}); err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	if userID == s.UserID {
 		c.clearSession(w, r)
 		c.redirect(w, r, Prefix+"/signin")
-		return
+		return nil
 	}
 	c.redirect(w, r, Prefix+"/admins")
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ type enrolView struct {
 	By     string
 }
 
-func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
+func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) error {
 	secret := r.URL.Query().Get("token")
 	v := enrolView{Token: secret, Invite: strings.HasSuffix(r.URL.Path, "/invite")}
 	title := "Set up the console"
@@ -64,16 +65,16 @@ func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
 	inv, err := c.checkSecret(r.Context(), secret)
 	if err != nil {
 		c.render(w, r, http.StatusBadRequest, "enrol", page{Title: title, Error: err.Error(), Data: v})
-		return
+		return nil
 	}
 	v.By = inv.By
 	key, err := c.publicKey(r.Context())
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v.Valid, v.APIKey = true, key
 	c.render(w, r, 0, "enrol", page{Title: title, Data: v})
+	return nil
 }
 
 // checkSecret validates a setup secret or an invitation without using it
@@ -177,27 +178,19 @@ func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 
 // enrolFinish verifies the registration, uses the secret up, names the
 // new administrator and signs them in.
-func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !c.sameOrigin(r) {
-		c.fail(w, r, http.StatusForbidden, crossOrigin)
-		return
-	}
-	if r.ParseForm() != nil {
-		c.fail(w, r, http.StatusBadRequest, "Bad request.")
-		return
+func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := c.parseOwnForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	var p pending
 	ps := r.PostFormValue("pending")
 	if c.cfg.Tokens.Open(ctx, ConsoleAppID, pendingKind, &ps, &p) != nil || c.now().After(p.ExpiresAt) {
-		c.fail(w, r, http.StatusBadRequest, "The registration took too long or was not started here. Open the link again.")
-		return
+		return fail(http.StatusBadRequest, "The registration took too long or was not started here. Open the link again.")
 	}
 	app, err := c.consoleApp(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	var v passkey.VerifiedUser
 	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
@@ -206,37 +199,32 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil || v.UserID != p.UserID || v.Type != "passkey_register" {
-		c.fail(w, r, http.StatusBadRequest, "The passkey registration could not be verified. Open the link again.")
-		return
+		return fail(http.StatusBadRequest, "The passkey registration could not be verified. Open the link again.")
 	}
 	// From here on a failure leaves a passkey that must not linger.
-	discard := func(msg string) {
+	discard := func(shown error) error {
 		_ = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
 			return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(p.UserID)})
 		})
-		c.fail(w, r, http.StatusBadRequest, msg)
+		return shown
 	}
 	if strings.HasPrefix(p.Secret, "setup_") {
 		if admins, err := c.admins(ctx); err != nil || len(admins) > 0 || !c.useSetupSecret(p.Secret) {
-			discard("This setup link was used already or has expired.")
-			return
+			return discard(fail(http.StatusBadRequest, "This setup link was used already or has expired."))
 		}
 	} else {
 		inv, err := c.checkSecret(ctx, p.Secret)
 		if err != nil {
-			discard(err.Error())
-			return
+			return discard(fail(http.StatusBadRequest, err.Error()))
 		}
 		// The single-use record holds across instances; it holds the
 		// invitation's random id, no app data.
 		if err := c.cfg.SingleUse.Use(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
 			if errors.Is(err, singleuse.ErrUsed) {
-				discard("This invitation was used already.")
-			} else {
-				discard("The invitation could not be checked; try again.")
-				c.log.Error("consume console invitation", "err", err)
+				return discard(fail(http.StatusBadRequest, "This invitation was used already."))
 			}
-			return
+			return discard(failCause(http.StatusBadRequest, "The invitation could not be checked; try again.",
+				fmt.Errorf("consume console invitation: %w", err)))
 		}
 	}
 	no := false
@@ -247,13 +235,12 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 		})
 	})
 	if err != nil {
-		discard("An administrator with this name exists already.")
-		return
+		return discard(fail(http.StatusBadRequest, "An administrator with this name exists already."))
 	}
 	c.log.Info("console administrator enrolled", "user", p.UserID)
 	if err := c.startSession(w, r, p.UserID, p.Name); err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	c.redirect(w, r, Prefix+"/apps")
+	return nil
 }

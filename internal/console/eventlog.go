@@ -48,10 +48,10 @@ type eventsView struct {
 	PageSize int
 }
 
-func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	pageNo, _ := strconv.Atoi(q.Get("page"))
@@ -62,8 +62,7 @@ func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) 
 	p := page{Title: "Events of " + app.ID, App: &appNav{ID: app.ID, Tab: "events"}}
 	if v.Enabled {
 		if err := c.loadEvents(r, app, &v); err != nil {
-			c.failErr(w, r, err)
-			return
+			return err
 		}
 		v.Pages = int((v.Total + eventsPageSize - 1) / eventsPageSize)
 		link := func(n int) string {
@@ -82,6 +81,7 @@ func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) 
 	}
 	p.Data = v
 	c.render(w, r, 0, "events", p)
+	return nil
 }
 
 // loadEvents fills one page of events, filtered by type if asked. The
@@ -128,10 +128,10 @@ type usageView struct {
 	Rows        int
 }
 
-func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	days := 30
@@ -143,13 +143,11 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 	from := to.AddDate(0, 0, -days+1)
 	creds, err := c.cfg.Reports.Credentials(ctx, app.ID, from, to)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	active, err := c.cfg.Reports.ActiveUsers(ctx, app.ID, from, to)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	credSeries := []series{{Name: "Users", Class: "s1"}, {Name: "Credentials", Class: "s2"}}
 	for _, row := range creds {
@@ -171,6 +169,7 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 		Rows:        len(creds),
 	}
 	c.render(w, r, 0, "usage", page{Title: "Usage of " + app.ID, App: &appNav{ID: app.ID, Tab: "usage"}, Data: v})
+	return nil
 }
 
 // usageRefreshEvery bounds how often viewing the usage page refreshes an

@@ -13,31 +13,42 @@ import (
 // crossOrigin answers a sign-in or enrolment post from another origin.
 const crossOrigin = "This request did not come from this console's own pages."
 
+// parseOwnForm reads the form of a sign-in or enrolment post, which
+// must come from the console's own pages.
+func (c *Console) parseOwnForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !c.sameOrigin(r) {
+		return fail(http.StatusForbidden, crossOrigin)
+	}
+	if r.ParseForm() != nil {
+		return fail(http.StatusBadRequest, "Bad request.")
+	}
+	return nil
+}
+
 type signinView struct {
 	APIKey  string
 	Next    string
 	NoAdmin bool
 }
 
-func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
+func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := c.readSession(w, r); ok {
 		c.redirect(w, r, safeNext(r.URL.Query().Get("next")))
-		return
+		return nil
 	}
-	c.renderSignin(w, r, 0, "")
+	return c.renderSignin(w, r, 0, "")
 }
 
-func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status int, msg string) error {
 	ctx := r.Context()
 	key, err := c.publicKey(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	admins, err := c.admins(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	next := r.URL.Query().Get("next")
 	if next == "" {
@@ -46,25 +57,19 @@ func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status in
 	c.render(w, r, status, "signin", page{Title: "Sign in", Error: msg, Data: signinView{
 		APIKey: key, Next: safeNext(next), NoAdmin: len(admins) == 0,
 	}})
+	return nil
 }
 
 // signinFinish verifies the sign-in token the page obtained from
 // /signin/complete and starts a session for an administrator.
-func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !c.sameOrigin(r) {
-		c.fail(w, r, http.StatusForbidden, crossOrigin)
-		return
-	}
-	if r.ParseForm() != nil {
-		c.fail(w, r, http.StatusBadRequest, "Bad request.")
-		return
+func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := c.parseOwnForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	app, err := c.consoleApp(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	var v passkey.VerifiedUser
 	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
@@ -73,23 +78,20 @@ func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil || v.Type != "passkey_signin" || !c.expectedOrigin(r, v.Origin) {
-		c.renderSignin(w, r, http.StatusUnauthorized, "The sign-in could not be verified. Try again.")
-		return
+		return c.renderSignin(w, r, http.StatusUnauthorized, "The sign-in could not be verified. Try again.")
 	}
 	name, ok, err := c.isAdmin(ctx, v.UserID)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		c.renderSignin(w, r, http.StatusForbidden, "This passkey does not belong to an administrator of this console.")
-		return
+		return c.renderSignin(w, r, http.StatusForbidden, "This passkey does not belong to an administrator of this console.")
 	}
 	if err := c.startSession(w, r, v.UserID, name); err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	c.redirect(w, r, safeNext(r.PostFormValue("next")))
+	return nil
 }
 
 // expectedOrigin checks that the passkey was used on this console (the
@@ -110,8 +112,9 @@ func safeNext(next string) string {
 	return Prefix + "/apps"
 }
 
-func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) error {
 	c.revoke(s)
 	c.clearSession(w, r)
 	c.redirect(w, r, Prefix+"/signin")
+	return nil
 }
