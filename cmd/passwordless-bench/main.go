@@ -37,6 +37,8 @@ import (
 
 	"github.com/passwordless-oss/server/internal/bench"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/storeopen"
 )
 
 type options struct {
@@ -220,59 +222,20 @@ func run(ctx context.Context, args []string) error {
 		rep.FloorP256 = bench.MeasureFloor("ES256", o.floorTime)
 	}
 
-	baseURL, mgmtKey, pid := o.url, o.managementKey, o.serverPID
-	if o.spawn {
-		bin := o.serverBin
-		if bin == "" {
-			fmt.Fprintln(os.Stderr, "building the server...")
-			if bin, err = bench.BuildServer(ctx, "."); err != nil {
-				return err
-			}
-		}
-		var logw io.Writer
-		if o.logFile != "" {
-			f, err := os.Create(o.logFile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			logw = f
-		}
-		srv, err := bench.Spawn(ctx, bench.SpawnConfig{Binary: bin, Database: o.database, LogFile: logw})
-		if err != nil {
-			return err
-		}
-		defer srv.Stop()
-		baseURL, mgmtKey, pid = srv.URL, srv.ManagementKey, srv.PID()
-		fmt.Fprintf(os.Stderr, "server pid %d at %s\n", pid, baseURL)
+	baseURL, mgmtKey, pid, stop, err := startServer(ctx, o)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if err := bench.CheckLoopback(baseURL); err != nil {
 		return err
 	}
-	// Other work on the machine skews every number: measure it.
-	if sys0, err := bench.SystemCPU(); err == nil {
-		time.Sleep(time.Second)
-		sys1, _ := bench.SystemCPU()
-		rep.Machine.BackgroundBusy = (sys1 - sys0).Seconds() / float64(runtime.NumCPU())
-		fmt.Fprintf(os.Stderr, "machine busy before the run: %.0f%%\n", rep.Machine.BackgroundBusy*100)
-	}
+	rep.Machine.BackgroundBusy = measureBackground()
 	baseURL = strings.TrimRight(baseURL, "/")
 
-	maxConc := o.concurrency
-	sweep := []int{o.concurrency}
-	if o.sweep != "" {
-		sweep = nil
-		for _, f := range strings.Split(o.sweep, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 {
-				return fmt.Errorf("--sweep: bad concurrency %q", f)
-			}
-			sweep = append(sweep, n)
-			maxConc = max(maxConc, n)
-		}
-	}
-	if o.rate > 0 {
-		maxConc = max(maxConc, o.maxInFlight)
+	sweep, maxConc, err := concurrencies(o)
+	if err != nil {
+		return err
 	}
 	hc := bench.NewHTTPClient(maxConc)
 	app, err := bench.CreateApp(ctx, hc, baseURL, mgmtKey, o.appID)
@@ -280,22 +243,9 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("create app: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "app %s\n", app.ID)
-
 	if o.seed > 0 {
-		st, err := bench.OpenStore(ctx, o.database)
-		if err != nil {
-			return fmt.Errorf("open store for seeding: %w", err)
-		}
-		sr, err := bench.Seed(ctx, st, app.ID, o.alg, o.rpID, o.origin, o.seed, o.seedBatch, os.Stderr)
-		st.Close()
-		if err != nil {
+		if rep.Seed, err = seedApp(ctx, o, app.ID); err != nil {
 			return err
-		}
-		rep.Seed = &sr
-		if sr.Added > 0 {
-			fmt.Fprintf(os.Stderr, "seeded %d credentials in %s (%.0f/s)\n", sr.Added, sr.Took.Round(time.Millisecond), sr.PerSec)
-		} else {
-			fmt.Fprintf(os.Stderr, "app already holds %d credentials; not seeding\n", sr.Existing)
 		}
 	}
 
@@ -310,15 +260,152 @@ func run(ctx context.Context, args []string) error {
 		return &bench.Client{BaseURL: baseURL, APIKey: app.APIKey, APISecret: app.APISecret,
 			Origin: o.origin, RPID: o.rpID, HTTP: hc, Rec: rec}
 	}
+	b := &benchRun{o: o, rep: &rep, pid: pid, newClient: newClient}
+	if err := b.prepareCeremony(ctx, alg, runTag, maxConc); err != nil {
+		return err
+	}
 
-	var ceremony bench.Ceremony
-	ceremonyOp := bench.OpCeremonyRegister
-	if o.scenario == "signin" {
-		ceremonyOp = bench.OpCeremonySignin
-		nUsers := max(o.users, maxConc)
+	if o.soak > 0 {
+		if o.scenario != "signin" {
+			return errors.New("--soak runs sign-ins and registrations; leave --scenario at signin")
+		}
+		soakCeremony := func(ctx context.Context, n int64) error {
+			if o.soakRegisterEvery > 0 && n%int64(o.soakRegisterEvery) == 0 {
+				id := fmt.Sprintf("soak-%s-%d", runTag, n)
+				_, err := clientFrom(ctx).Register(ctx, id, id+"@example.com", alg)
+				return err
+			}
+			return b.ceremony(ctx, n)
+		}
+		return runSoak(withClient(ctx, newClient(bench.NewRecorder())), o, pid, soakCeremony)
+	}
+
+	b.runPhases(ctx, sweep)
+	if o.jsonOut != "" {
+		out, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(out, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// startServer spawns the server (--spawn) or names the one given, and
+// returns how to reach it, its pid (0: unknown) and how to stop it.
+func startServer(ctx context.Context, o options) (baseURL, mgmtKey string, pid int, stop func(), err error) {
+	baseURL, mgmtKey, pid, stop = o.url, o.managementKey, o.serverPID, func() {}
+	if !o.spawn {
+		return baseURL, mgmtKey, pid, stop, nil
+	}
+	bin := o.serverBin
+	if bin == "" {
+		fmt.Fprintln(os.Stderr, "building the server...")
+		if bin, err = bench.BuildServer(ctx, "."); err != nil {
+			return "", "", 0, stop, err
+		}
+	}
+	var logw io.Writer
+	var logFile *os.File
+	if o.logFile != "" {
+		if logFile, err = os.Create(o.logFile); err != nil {
+			return "", "", 0, stop, err
+		}
+		logw = logFile
+	}
+	srv, err := bench.Spawn(ctx, bench.SpawnConfig{Binary: bin, Database: o.database, LogFile: logw})
+	if err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
+		return "", "", 0, stop, err
+	}
+	stop = func() {
+		srv.Stop()
+		if logFile != nil {
+			logFile.Close()
+		}
+	}
+	fmt.Fprintf(os.Stderr, "server pid %d at %s\n", srv.PID(), srv.URL)
+	return srv.URL, srv.ManagementKey, srv.PID(), stop, nil
+}
+
+// measureBackground returns the share of the machine's CPU busy with other
+// work over a second: it skews every number.
+func measureBackground() float64 {
+	sys0, err := bench.SystemCPU()
+	if err != nil {
+		return 0
+	}
+	time.Sleep(time.Second)
+	sys1, _ := bench.SystemCPU()
+	busy := (sys1 - sys0).Seconds() / float64(runtime.NumCPU())
+	fmt.Fprintf(os.Stderr, "machine busy before the run: %.0f%%\n", busy*100)
+	return busy
+}
+
+// concurrencies returns the concurrency of each phase and the highest
+// number of requests in flight at once.
+func concurrencies(o options) (sweep []int, maxConc int, err error) {
+	maxConc = o.concurrency
+	sweep = []int{o.concurrency}
+	if o.sweep != "" {
+		sweep = nil
+		for _, f := range strings.Split(o.sweep, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return nil, 0, fmt.Errorf("--sweep: bad concurrency %q", f)
+			}
+			sweep = append(sweep, n)
+			maxConc = max(maxConc, n)
+		}
+	}
+	if o.rate > 0 {
+		maxConc = max(maxConc, o.maxInFlight)
+	}
+	return sweep, maxConc, nil
+}
+
+// seedApp fills the app with filler credentials (--seed) straight
+// through the store.
+func seedApp(ctx context.Context, o options, appID string) (*bench.SeedResult, error) {
+	st, err := storeopen.Open(ctx, o.database, sqlite.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open store for seeding: %w", err)
+	}
+	sr, err := bench.Seed(ctx, st, appID, o.alg, o.rpID, o.origin, o.seed, o.seedBatch, os.Stderr)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	if sr.Added > 0 {
+		fmt.Fprintf(os.Stderr, "seeded %d credentials in %s (%.0f/s)\n", sr.Added, sr.Took.Round(time.Millisecond), sr.PerSec)
+	} else {
+		fmt.Fprintf(os.Stderr, "app already holds %d credentials; not seeding\n", sr.Existing)
+	}
+	return &sr, nil
+}
+
+// benchRun is one run's measured ceremony and what its phases record.
+type benchRun struct {
+	o         options
+	rep       *Report
+	pid       int
+	newClient func(*bench.Recorder) *bench.Client
+	// ceremony is what each phase repeats, counted as ceremonyOp.
+	ceremony   bench.Ceremony
+	ceremonyOp string
+}
+
+// prepareCeremony sets the ceremony each phase repeats: a sign-in of one
+// of the users it registers first, or a registration of a new user.
+func (b *benchRun) prepareCeremony(ctx context.Context, alg softauthn.Alg, runTag string, maxConc int) error {
+	b.ceremonyOp = bench.OpCeremonyRegister
+	if b.o.scenario == "signin" {
+		b.ceremonyOp = bench.OpCeremonySignin
+		nUsers := max(b.o.users, maxConc)
 		fmt.Fprintf(os.Stderr, "registering %d users...\n", nUsers)
 		rec := bench.NewRecorder()
-		cl := newClient(rec)
+		cl := b.newClient(rec)
 		var mu sync.Mutex
 		var all []*bench.User
 		res := bench.Run(ctx, bench.Plan{Concurrency: min(maxConc, 32), Requests: int64(nUsers), Duration: 10 * time.Minute},
@@ -333,7 +420,7 @@ func run(ctx context.Context, args []string) error {
 				mu.Unlock()
 				return nil
 			})
-		rep.Setup = &Setup{Users: len(all), TookSec: res.Wall.Seconds(), PerSec: float64(len(all)) / res.Wall.Seconds(),
+		b.rep.Setup = &Setup{Users: len(all), TookSec: res.Wall.Seconds(), PerSec: float64(len(all)) / res.Wall.Seconds(),
 			Failures: int(res.Failed), Ops: rec.Stats(res.Wall)}
 		if len(all) < maxConc {
 			return fmt.Errorf("only %d of %d users registered: %v", len(all), nUsers, res.FirstErrors)
@@ -343,10 +430,10 @@ func run(ctx context.Context, args []string) error {
 			pool <- u
 		}
 		modes := []bench.SigninMode{bench.ByID, bench.ByAlias, bench.Discoverable}
-		if o.signinMode != "mix" {
-			modes = []bench.SigninMode{bench.SigninMode(o.signinMode)}
+		if b.o.signinMode != "mix" {
+			modes = []bench.SigninMode{bench.SigninMode(b.o.signinMode)}
 		}
-		ceremony = func(ctx context.Context, n int64) error {
+		b.ceremony = func(ctx context.Context, n int64) error {
 			// One ceremony per user at a time: counters stay in order.
 			var u *bench.User
 			select {
@@ -358,127 +445,111 @@ func run(ctx context.Context, args []string) error {
 			return clientFrom(ctx).Signin(ctx, u, modes[n%int64(len(modes))])
 		}
 	} else {
-		ceremony = func(ctx context.Context, n int64) error {
+		b.ceremony = func(ctx context.Context, n int64) error {
 			id := fmt.Sprintf("reg-%s-%d-%d", runTag, time.Now().UnixNano(), n)
 			_, err := clientFrom(ctx).Register(ctx, id, id+"@example.com", alg)
 			return err
 		}
 	}
+	return nil
+}
 
-	if o.soak > 0 {
-		if o.scenario != "signin" {
-			return errors.New("--soak runs sign-ins and registrations; leave --scenario at signin")
-		}
-		soakCeremony := func(ctx context.Context, n int64) error {
-			if o.soakRegisterEvery > 0 && n%int64(o.soakRegisterEvery) == 0 {
-				id := fmt.Sprintf("soak-%s-%d", runTag, n)
-				_, err := clientFrom(ctx).Register(ctx, id, id+"@example.com", alg)
-				return err
-			}
-			return ceremony(ctx, n)
-		}
-		return runSoak(withClient(ctx, newClient(bench.NewRecorder())), o, pid, soakCeremony)
+// runPhase runs one phase of the measured ceremony and prints it.
+func (b *benchRun) runPhase(ctx context.Context, name string, plan bench.Plan) Phase {
+	pid := b.pid
+	rec := bench.NewRecorder()
+	ctx = withClient(ctx, b.newClient(rec))
+	var cpu0, sys0, self0 time.Duration
+	if pid > 0 {
+		cpu0, _ = bench.ProcCPU(pid)
 	}
-
-	runPhase := func(name string, plan bench.Plan) Phase {
-		rec := bench.NewRecorder()
-		ctx := withClient(ctx, newClient(rec))
-		var cpu0, sys0, self0 time.Duration
-		if pid > 0 {
-			cpu0, _ = bench.ProcCPU(pid)
-		}
-		pg0 := bench.ProcsCPU("postgres")
-		sys0, _ = bench.SystemCPU()
-		self0, _ = bench.ProcCPU(os.Getpid())
-		var rssMax int64
-		stopRSS := make(chan struct{})
-		var rssWG sync.WaitGroup
-		if pid > 0 {
-			rssWG.Add(1)
-			go func() {
-				defer rssWG.Done()
-				t := time.NewTicker(200 * time.Millisecond)
-				defer t.Stop()
-				for {
-					if rss, _, err := bench.ProcMemory(pid); err == nil {
-						rssMax = max(rssMax, rss)
-					}
-					select {
-					case <-stopRSS:
-						return
-					case <-t.C:
-					}
+	pg0 := bench.ProcsCPU("postgres")
+	sys0, _ = bench.SystemCPU()
+	self0, _ = bench.ProcCPU(os.Getpid())
+	var rssMax int64
+	stopRSS := make(chan struct{})
+	var rssWG sync.WaitGroup
+	if pid > 0 {
+		rssWG.Add(1)
+		go func() {
+			defer rssWG.Done()
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				if rss, _, err := bench.ProcMemory(pid); err == nil {
+					rssMax = max(rssMax, rss)
 				}
-			}()
-		}
-		fmt.Fprintf(os.Stderr, "phase %s\n", name)
-		res := bench.Run(ctx, plan, rec, ceremonyOp, os.Stderr, ceremony)
-		close(stopRSS)
-		rssWG.Wait()
-		ph := Phase{Name: name, Concurrency: plan.Concurrency, Rate: plan.Rate, WallSec: res.Wall.Seconds(),
-			Ceremonies: res.Completed - res.Failed, Failed: res.Failed, Ops: rec.Stats(res.Wall), FirstErrors: res.FirstErrors}
-		ph.PerSec = float64(ph.Ceremonies) / res.Wall.Seconds()
-		okN := float64(max(ph.Ceremonies, 1))
-		if pid > 0 {
-			cpu1, err := bench.ProcCPU(pid)
-			if err == nil {
-				d := cpu1 - cpu0
-				ph.ServerCPUSec = d.Seconds()
-				ph.ServerCPUPerCeremonyUs = float64(d.Microseconds()) / okN
-				ph.RatioToFloor = float64(d.Nanoseconds()) / okN / rep.Floor.NsPerVerify
-				ph.RatioToP256 = float64(d.Nanoseconds()) / okN / rep.FloorP256.NsPerVerify
+				select {
+				case <-stopRSS:
+					return
+				case <-t.C:
+				}
 			}
-			_, hwm, _ := bench.ProcMemory(pid)
-			ph.ServerRSSMaxBytes, ph.ServerHWMBytes = rssMax, hwm
-		}
-		if pg1 := bench.ProcsCPU("postgres"); len(pg0) > 0 || len(pg1) > 0 {
-			ph.PostgresCPUPerCeremonyUs = float64(bench.CPUSpent(pg0, pg1).Microseconds()) / okN
-		}
-		sys1, _ := bench.SystemCPU()
-		ph.MachineCPUUtil = (sys1 - sys0).Seconds() / res.Wall.Seconds() / float64(runtime.NumCPU())
-		self1, _ := bench.ProcCPU(os.Getpid())
-		ph.BenchCPUPerCeremonyUs = float64((self1 - self0).Microseconds()) / okN
-		printPhase(os.Stdout, ph, rep.Floor, rep.FloorP256)
-		return ph
+		}()
 	}
+	fmt.Fprintf(os.Stderr, "phase %s\n", name)
+	res := bench.Run(ctx, plan, rec, b.ceremonyOp, os.Stderr, b.ceremony)
+	close(stopRSS)
+	rssWG.Wait()
+	ph := Phase{Name: name, Concurrency: plan.Concurrency, Rate: plan.Rate, WallSec: res.Wall.Seconds(),
+		Ceremonies: res.Completed - res.Failed, Failed: res.Failed, Ops: rec.Stats(res.Wall), FirstErrors: res.FirstErrors}
+	ph.PerSec = float64(ph.Ceremonies) / res.Wall.Seconds()
+	okN := float64(max(ph.Ceremonies, 1))
+	if pid > 0 {
+		cpu1, err := bench.ProcCPU(pid)
+		if err == nil {
+			d := cpu1 - cpu0
+			ph.ServerCPUSec = d.Seconds()
+			ph.ServerCPUPerCeremonyUs = float64(d.Microseconds()) / okN
+			ph.RatioToFloor = float64(d.Nanoseconds()) / okN / b.rep.Floor.NsPerVerify
+			ph.RatioToP256 = float64(d.Nanoseconds()) / okN / b.rep.FloorP256.NsPerVerify
+		}
+		_, hwm, _ := bench.ProcMemory(pid)
+		ph.ServerRSSMaxBytes, ph.ServerHWMBytes = rssMax, hwm
+	}
+	if pg1 := bench.ProcsCPU("postgres"); len(pg0) > 0 || len(pg1) > 0 {
+		ph.PostgresCPUPerCeremonyUs = float64(bench.CPUSpent(pg0, pg1).Microseconds()) / okN
+	}
+	sys1, _ := bench.SystemCPU()
+	ph.MachineCPUUtil = (sys1 - sys0).Seconds() / res.Wall.Seconds() / float64(runtime.NumCPU())
+	self1, _ := bench.ProcCPU(os.Getpid())
+	ph.BenchCPUPerCeremonyUs = float64((self1 - self0).Microseconds()) / okN
+	printPhase(os.Stdout, ph, b.rep.Floor, b.rep.FloorP256)
+	return ph
+}
 
-	if o.warmup > 0 {
+// runPhases runs the warm-up and the phases: one at the set rate, or one
+// per concurrency of the sweep, and the half-peak phase if asked.
+func (b *benchRun) runPhases(ctx context.Context, sweep []int) {
+	if b.o.warmup > 0 {
 		wrec := bench.NewRecorder()
 		fmt.Fprintln(os.Stderr, "warm-up")
-		bench.Run(withClient(ctx, newClient(wrec)), bench.Plan{Concurrency: sweep[0], Duration: o.warmup, Requests: o.requests},
-			wrec, ceremonyOp, nil, ceremony)
+		bench.Run(withClient(ctx, b.newClient(wrec)), bench.Plan{Concurrency: sweep[0], Duration: b.o.warmup, Requests: b.o.requests},
+			wrec, b.ceremonyOp, nil, b.ceremony)
 	}
-	if o.rate > 0 {
-		rep.Phases = append(rep.Phases, runPhase(fmt.Sprintf("rate %.0f/s", o.rate),
-			bench.Plan{Rate: o.rate, MaxInFlight: o.maxInFlight, Requests: o.requests, Duration: o.duration}))
+	if b.o.rate > 0 {
+		b.rep.Phases = append(b.rep.Phases, b.runPhase(ctx, fmt.Sprintf("rate %.0f/s", b.o.rate),
+			bench.Plan{Rate: b.o.rate, MaxInFlight: b.o.maxInFlight, Requests: b.o.requests, Duration: b.o.duration}))
 	} else {
 		for _, c := range sweep {
 			if ctx.Err() != nil {
 				break
 			}
-			rep.Phases = append(rep.Phases, runPhase(fmt.Sprintf("concurrency %d", c),
-				bench.Plan{Concurrency: c, Requests: o.requests, Duration: o.duration}))
+			b.rep.Phases = append(b.rep.Phases, b.runPhase(ctx, fmt.Sprintf("concurrency %d", c),
+				bench.Plan{Concurrency: c, Requests: b.o.requests, Duration: b.o.duration}))
 		}
 	}
-	if o.halfPeak && ctx.Err() == nil {
+	if b.o.halfPeak && ctx.Err() == nil {
 		var best float64
-		for _, p := range rep.Phases {
+		for _, p := range b.rep.Phases {
 			best = max(best, p.PerSec)
 		}
 		if best > 0 {
 			rate := best / 2
-			rep.Phases = append(rep.Phases, runPhase(fmt.Sprintf("half peak %.0f/s", rate),
-				bench.Plan{Rate: rate, MaxInFlight: o.maxInFlight, Requests: o.requests, Duration: o.duration}))
+			b.rep.Phases = append(b.rep.Phases, b.runPhase(ctx, fmt.Sprintf("half peak %.0f/s", rate),
+				bench.Plan{Rate: rate, MaxInFlight: b.o.maxInFlight, Requests: b.o.requests, Duration: b.o.duration}))
 		}
 	}
-
-	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
-		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
 }
 
 // runSoak runs the soak, prints the verdicts, writes the CSV and the

@@ -38,6 +38,8 @@ import (
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/console"
+	"github.com/passwordless-oss/server/internal/consolesession"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/jobs"
 	"github.com/passwordless-oss/server/internal/magiclink"
@@ -46,9 +48,11 @@ import (
 	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/ratelimit"
+	"github.com/passwordless-oss/server/internal/reports"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/postgres"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/storeopen"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/transfer"
 	"github.com/passwordless-oss/server/internal/users"
@@ -322,6 +326,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	mailer = m.WrapMailer(mailer)
+	eventLog := events.New(st, log)
+	reportSvc := reports.New(st)
 	handler := httpapi.New(httpapi.Config{
 		Passkeys: passkeys,
 		MagicLinks: magiclink.New(st, passkeys, mailer, magiclink.Config{
@@ -335,7 +341,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Apps:           appSvc,
 		Users:          users.New(st).WithAuthenticatorNames(authenticators.Name),
 		Configs:        configs,
-		Store:          st,
+		Events:         eventLog,
+		Reports:        reportSvc,
+		Health:         st,
 		ManagementKey:  cfg.ManagementKey,
 		Version:        version,
 		PublicLimiter:  ratelimit.New(cfg.PublicRateLimit, time.Minute, nil),
@@ -346,14 +354,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:        m,
 		Log:            log,
 	})
-	go jobs.Run(ctx, st, time.Hour, log)
+	go jobs.New(st, reportSvc, eventLog).Run(ctx, time.Hour, log)
 
 	// Admin console and demo under /console (docs/console.md).
 	var consoleHandler http.Handler
 	if consoleOn {
 		if consoleHandler, err = console.New(ctx, console.Config{Apps: appSvc, Users: users.New(st), Configs: configs, Authenticators: authenticators,
-			Passkeys: passkeys, Tokens: sealer, Store: st, Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
-			ListenAddr: ln.Addr().String(), DemoClient: demoClient, Out: stdout, Log: log, ClientIPHeader: cfg.ClientIPHeader}); err != nil {
+			Passkeys: passkeys, Tokens: sealer, Events: eventLog, Reports: reportSvc, SingleUse: singleuse.New(st),
+			Sessions: consolesession.New(st, console.DefaultIdleTimeout, console.DefaultMaxAge, nil), ClientIPHeader: cfg.ClientIPHeader,
+			Dev: cfg.Dev, HSTS: !cfg.Dev, PublicURL: consoleURL,
+			ListenAddr: ln.Addr().String(), DemoClient: demoClient, Out: stdout, Log: log}); err != nil {
 			return err
 		}
 		// One route label for all of the console keeps the label bounded.
@@ -376,18 +386,7 @@ func listen(addr string) (net.Listener, error) {
 
 // openStore opens the configured store; both apply their migrations.
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
-	if cfg.IsPostgres() {
-		st, err := postgres.Open(ctx, cfg.Database)
-		if err != nil {
-			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
-		}
-		return st, nil
-	}
-	st, err := sqlite.OpenOptions(ctx, cfg.Database, sqlite.Options{MaxWAL: int64(cfg.SQLiteMaxWALMiB) << 20})
-	if err != nil {
-		return nil, fmt.Errorf("open SQLite store %s: %w", cfg.Database, err)
-	}
-	return st, nil
+	return storeopen.Open(ctx, cfg.Database, sqlite.Options{MaxWAL: int64(cfg.SQLiteMaxWALMiB) << 20})
 }
 
 // migrate applies the schema migrations of the configured database, for

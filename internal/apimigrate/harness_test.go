@@ -16,9 +16,11 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/mds"
 	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/teststores"
@@ -52,7 +54,9 @@ func newServer(t *testing.T, st store.Store, wrap func(http.Handler) http.Handle
 		Apps:          apps.New(st, sealer, nil),
 		Users:         users.New(st),
 		Configs:       configs,
-		Store:         st,
+		Events:        events.New(st, nil),
+		Reports:       reports.New(st),
+		Health:        st,
 		ManagementKey: managementKey,
 		Version:       "test",
 	})

@@ -119,9 +119,30 @@ func AppID(secret string) (string, error) {
 	return appID, nil
 }
 
+// Store is the part of store.Store a migration uses.
+type Store interface {
+	transfer.AuthConfigWriter
+	CreateApp(ctx context.Context, app store.App, keys []store.APIKey) error
+	DeleteAPIKey(ctx context.Context, appID, keyID string) error
+	DeleteAuthConfig(ctx context.Context, appID, purpose string) error
+	DeleteCredential(ctx context.Context, appID string, credentialID []byte) (userID string, err error)
+	GetAPIKey(ctx context.Context, appID, keyID string) (store.APIKey, error)
+	GetApp(ctx context.Context, appID string) (store.App, error)
+	ImportCredentials(ctx context.Context, creds []store.Credential) error
+	ListAliases(ctx context.Context, appID, userID string) ([]store.Alias, error)
+	ListAuthConfigs(ctx context.Context, appID string) ([]store.AuthConfig, error)
+	ListAuthenticators(ctx context.Context, appID string, isAllowed bool) ([]store.AuthenticatorEntry, error)
+	ListCredentials(ctx context.Context, appID, userID string) ([]store.Credential, error)
+	PutAuthenticators(ctx context.Context, appID string, aaguids []string, isAllowed bool, now time.Time) error
+	RemoveAuthenticators(ctx context.Context, appID string, aaguids []string) error
+	ReplaceAliases(ctx context.Context, appID, userID string, aliases []store.Alias) error
+	SetAPIKeyLocked(ctx context.Context, appID, keyID string, locked bool, at time.Time) error
+	UpdateFeatures(ctx context.Context, appID string, u store.FeaturesUpdate) error
+}
+
 // Run copies the app of opt.Secret from the source into st (which may be
 // nil for a dry run against a database that does not exist yet).
-func Run(ctx context.Context, st store.Store, opt Options) (*Summary, error) {
+func Run(ctx context.Context, st Store, opt Options) (*Summary, error) {
 	opt.defaults()
 	appID, err := AppID(opt.Secret)
 	if err != nil {
@@ -140,7 +161,7 @@ func Run(ctx context.Context, st store.Store, opt Options) (*Summary, error) {
 
 type migration struct {
 	opt        Options
-	st         store.Store
+	st         Store
 	appID      string
 	sourceName string
 	src        *source

@@ -24,9 +24,27 @@ var (
 	ErrLockedKey  = errors.New("apps: key is locked")
 )
 
+// Store is the part of store.Store the service uses.
+type Store interface {
+	AddAPIKey(ctx context.Context, key store.APIKey) error
+	CountUsers(ctx context.Context, appID string) (int64, error)
+	CreateApp(ctx context.Context, app store.App, keys []store.APIKey) error
+	DeleteAPIKey(ctx context.Context, appID, keyID string) error
+	DeleteApp(ctx context.Context, appID string) error
+	GetAPIKey(ctx context.Context, appID, keyID string) (store.APIKey, error)
+	GetApp(ctx context.Context, appID string) (store.App, error)
+	ListAPIKeys(ctx context.Context, appID string) ([]store.APIKey, error)
+	ListAppIDs(ctx context.Context) ([]string, error)
+	ListAppsDueForDeletion(ctx context.Context, now time.Time) ([]string, error)
+	SetAPIKeyLocked(ctx context.Context, appID, keyID string, locked bool, at time.Time) error
+	SetAllAPIKeysLocked(ctx context.Context, appID string, locked bool, at time.Time) error
+	SetDeleteAt(ctx context.Context, appID string, at *time.Time) error
+	UpdateFeatures(ctx context.Context, appID string, u store.FeaturesUpdate) error
+}
+
 // Service implements application management and key authentication.
 type Service struct {
-	store  store.Store
+	store  Store
 	tokens *token.Sealer
 	now    func() time.Time
 	cache  *principalCache
@@ -41,7 +59,7 @@ type Service struct {
 const AuthCacheTTL = 5 * time.Second
 
 // New returns a Service; now may be nil (time.Now).
-func New(st store.Store, tokens *token.Sealer, now func() time.Time) *Service {
+func New(st Store, tokens *token.Sealer, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}

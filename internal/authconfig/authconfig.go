@@ -53,9 +53,19 @@ func preset(appID, purpose string) store.AuthConfig {
 // would add a database commit to each.
 const touchInterval = time.Minute
 
+// Store is the part of store.Store the service uses.
+type Store interface {
+	AddAuthConfig(ctx context.Context, c store.AuthConfig) error
+	DeleteAuthConfig(ctx context.Context, appID, purpose string) error
+	GetAuthConfig(ctx context.Context, appID, purpose string) (store.AuthConfig, error)
+	ListAuthConfigs(ctx context.Context, appID string) ([]store.AuthConfig, error)
+	PutAuthConfig(ctx context.Context, c store.AuthConfig) error
+	TouchAuthConfig(ctx context.Context, appID, purpose string, at time.Time, ifMissing store.AuthConfig) error
+}
+
 // Service implements the endpoints and purpose resolution.
 type Service struct {
-	store store.Store
+	store Store
 	now   func() time.Time
 
 	mu      sync.Mutex
@@ -63,7 +73,7 @@ type Service struct {
 }
 
 // New returns a Service; now may be nil (time.Now).
-func New(st store.Store, now func() time.Time) *Service {
+func New(st Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}

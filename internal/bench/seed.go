@@ -16,22 +16,12 @@ import (
 
 	"github.com/passwordless-oss/server/internal/config"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/postgres"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
 // IsPostgres reports whether a database setting names PostgreSQL, by the
 // server's own rule.
 func IsPostgres(database string) bool { return config.IsPostgresDSN(database) }
-
-// OpenStore opens the store the server would open for database.
-func OpenStore(ctx context.Context, database string) (store.Store, error) {
-	if IsPostgres(database) {
-		return postgres.Open(ctx, database)
-	}
-	return sqlite.Open(ctx, database)
-}
 
 // SeedResult describes a seeding.
 type SeedResult struct {
@@ -41,13 +31,20 @@ type SeedResult struct {
 	PerSec   float64       `json:"perSec"`
 }
 
+// SeedStore is the part of store.Store Seed uses.
+type SeedStore interface {
+	CountCredentials(ctx context.Context, appID string) (int64, error)
+	ImportCredentials(ctx context.Context, creds []store.Credential) error
+	ImportAliases(ctx context.Context, appID string, aliases []store.UserAlias) error
+}
+
 // Seed fills the app with filler users up to total credentials: one
 // credential and one hashed alias per user, each credential with its own
 // freshly generated public key of alg, written through ImportCredentials
 // and ImportAliases in batches. The private keys are discarded: seeded
 // users make the tables and indexes as large as a real app's, while the
 // measured users are registered through real ceremonies.
-func Seed(ctx context.Context, st store.Store, appID, alg, rpID, origin string, total int64, batch int, progress io.Writer) (SeedResult, error) {
+func Seed(ctx context.Context, st SeedStore, appID, alg, rpID, origin string, total int64, batch int, progress io.Writer) (SeedResult, error) {
 	existing, err := st.CountCredentials(ctx, appID)
 	if err != nil {
 		return SeedResult{}, fmt.Errorf("count credentials: %w", err)

@@ -32,22 +32,16 @@ type appsView struct {
 
 // loadApp returns the app named in the path; the console's own app is not
 // managed here.
-func (c *Console) loadApp(w http.ResponseWriter, r *http.Request) (store.App, bool) {
+func (c *Console) loadApp(r *http.Request) (store.App, error) {
 	id := r.PathValue("app")
 	if id == ConsoleAppID {
-		c.fail(w, r, http.StatusNotFound, "The console's own app is managed on the Administrators page.")
-		return store.App{}, false
+		return store.App{}, fail(http.StatusNotFound, "The console's own app is managed on the Administrators page.")
 	}
 	app, err := c.cfg.Apps.Get(r.Context(), id)
 	if apps.IsNotFound(err) {
-		c.fail(w, r, http.StatusNotFound, "There is no app "+id+".")
-		return app, false
+		return app, fail(http.StatusNotFound, "There is no app "+id+".")
 	}
-	if err != nil {
-		c.failErr(w, r, err)
-		return app, false
-	}
-	return app, true
+	return app, err
 }
 
 func (c *Console) listApps(ctx context.Context) ([]appRow, error) {
@@ -69,7 +63,7 @@ func (c *Console) listApps(ctx context.Context) ([]appRow, error) {
 	return out, nil
 }
 
-func (c *Console) appsPage(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) appsPage(w http.ResponseWriter, r *http.Request, s session) error {
 	p := page{}
 	// ?check= is the availability check of older pages (the form posts it now).
 	if id := strings.TrimSpace(r.URL.Query().Get("check")); id != "" {
@@ -77,7 +71,7 @@ func (c *Console) appsPage(w http.ResponseWriter, r *http.Request, s session) {
 		v.Form.ID = id
 		p = c.checkAvailable(r.Context(), id, v)
 	}
-	c.renderApps(w, r, 0, p)
+	return c.renderApps(w, r, 0, p)
 }
 
 // checkAvailable is the page that says whether id is free.
@@ -95,31 +89,29 @@ func (c *Console) checkAvailable(ctx context.Context, id string, v appsView) pag
 	return p
 }
 
-func (c *Console) renderApps(w http.ResponseWriter, r *http.Request, status int, p page) {
+func (c *Console) renderApps(w http.ResponseWriter, r *http.Request, status int, p page) error {
 	list, err := c.listApps(r.Context())
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v, _ := p.Data.(appsView)
 	v.Apps = list
 	p.Title, p.Data = "Applications", v
 	c.render(w, r, status, "apps", p)
+	return nil
 }
 
-func (c *Console) appsCreate(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) appsCreate(w http.ResponseWriter, r *http.Request, s session) error {
 	id := strings.TrimSpace(r.PostFormValue("id"))
 	email := strings.TrimSpace(r.PostFormValue("adminEmail"))
 	v := appsView{}
 	v.Form.ID, v.Form.AdminEmail = id, email
 	v.Form.NoEventLogging = r.PostFormValue("eventLogging") != "on"
 	if r.PostFormValue("action") == "check" {
-		c.renderApps(w, r, 0, c.checkAvailable(r.Context(), id, v))
-		return
+		return c.renderApps(w, r, 0, c.checkAvailable(r.Context(), id, v))
 	}
 	if id == ConsoleAppID {
-		c.renderApps(w, r, http.StatusConflict, page{Error: "The id " + id + " is reserved for the console.", Data: v})
-		return
+		return c.renderApps(w, r, http.StatusConflict, page{Error: "The id " + id + " is reserved for the console.", Data: v})
 	}
 	retention := wire.Int(30)
 	var res apps.CreateResponse
@@ -134,12 +126,12 @@ func (c *Console) appsCreate(w http.ResponseWriter, r *http.Request, s session) 
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderApps(w, r, status, page{Error: msg, Data: v})
-		return
+		return c.renderApps(w, r, status, page{Error: msg, Data: v})
 	}
 	c.log.Info("console: app created", "app", id, "by", s.UserID)
 	v = appsView{Created: &res, NewID: id}
 	c.render(w, r, http.StatusOK, "app_created", page{Title: "App " + id + " created", Data: v})
+	return nil
 }
 
 type appView struct {
@@ -152,20 +144,19 @@ type appView struct {
 	Due        bool
 }
 
-func (c *Console) appPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) appPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	c.renderApp(w, r, 0, app, page{})
+	return c.renderApp(w, r, 0, app, page{})
 }
 
-func (c *Console) renderApp(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+func (c *Console) renderApp(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) error {
 	ctx := r.Context()
 	keys, err := c.cfg.Apps.ListKeys(ctx, app.ID)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v := appView{App: appRow{ID: app.ID, AdminEmail: app.AdminEmail, CreatedAt: wire.FormatStored(app.CreatedAt)}, APIURL: c.baseURL(r)}
 	for _, k := range keys {
@@ -178,69 +169,66 @@ func (c *Console) renderApp(w http.ResponseWriter, r *http.Request, status int, 
 		v.App.DeleteAt = wire.FormatStored(*app.DeleteAt)
 		v.Due = !app.DeleteAt.After(c.now())
 	} else if v.DeleteNow, err = c.cfg.Apps.CanDeleteImmediately(ctx, app.ID); err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	p.Title, p.App, p.Data = "App "+app.ID, &appNav{ID: app.ID, Tab: "start"}, v
 	c.render(w, r, status, "app", p)
+	return nil
 }
 
-func (c *Console) appMarkDelete(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) appMarkDelete(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	if r.PostFormValue("confirm") != app.ID {
-		c.renderApp(w, r, http.StatusBadRequest, app, page{Error: "Type the app id to confirm the deletion."})
-		return
+		return c.renderApp(w, r, http.StatusBadRequest, app, page{Error: "Type the app id to confirm the deletion."})
 	}
 	var res apps.DeletionResult
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		var err error
 		res, err = c.cfg.Apps.MarkDelete(ctx, app.ID, apps.MarkDeleteRequest{DeletedBy: wire.String(s.Name)})
 		return err
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderApp(w, r, status, app, page{Error: msg})
-		return
+		return c.renderApp(w, r, status, app, page{Error: msg})
 	}
 	if res.IsDeleted {
-		c.renderApps(w, r, 0, page{Notice: res.Message})
-		return
+		return c.renderApps(w, r, 0, page{Notice: res.Message})
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID)
+	return nil
 }
 
-func (c *Console) appCancelDelete(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) appCancelDelete(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		_, err := c.cfg.Apps.CancelDelete(ctx, app.ID)
 		return err
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderApp(w, r, status, app, page{Error: msg})
-		return
+		return c.renderApp(w, r, status, app, page{Error: msg})
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID)
+	return nil
 }
 
-func (c *Console) appDelete(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) appDelete(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	res, err := c.cfg.Apps.Delete(r.Context(), app.ID)
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderApp(w, r, status, app, page{Error: msg})
-		return
+		return c.renderApp(w, r, status, app, page{Error: msg})
 	}
-	c.renderApps(w, r, 0, page{Notice: res.Message})
+	return c.renderApps(w, r, 0, page{Notice: res.Message})
 }
 
 type keysView struct {
@@ -249,15 +237,15 @@ type keysView struct {
 	Kind   string
 }
 
-func (c *Console) keysPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) keysPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	c.renderKeys(w, r, 0, app, page{})
+	return c.renderKeys(w, r, 0, app, page{})
 }
 
-func (c *Console) renderKeys(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+func (c *Console) renderKeys(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) error {
 	var keys []apps.KeyView
 	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
 		var err error
@@ -265,13 +253,13 @@ func (c *Console) renderKeys(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	})
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v, _ := p.Data.(keysView)
 	v.Keys = keys
 	p.Title, p.App, p.Data = "API keys of "+app.ID, &appNav{ID: app.ID, Tab: "keys"}, v
 	c.render(w, r, status, "keys", p)
+	return nil
 }
 
 // scopeIndex maps the form's scope names to the numbers of the key
@@ -281,10 +269,10 @@ var scopeIndex = map[store.KeyKind]map[string]wire.Int{
 	store.KeySecret: {apikey.ScopeTokenRegister: 0, apikey.ScopeTokenVerify: 1},
 }
 
-func (c *Console) keysCreate(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) keysCreate(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	kind := store.KeyPublic
 	if r.PostFormValue("kind") == "secret" {
@@ -297,22 +285,21 @@ func (c *Console) keysCreate(w http.ResponseWriter, r *http.Request, s session) 
 		}
 	}
 	var res map[string]string
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		var err error
 		res, err = c.cfg.Apps.CreateKey(ctx, app.ID, kind, apps.CreateKeyRequest{Scopes: scopes})
 		return err
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderKeys(w, r, status, app, page{Error: msg})
-		return
+		return c.renderKeys(w, r, status, app, page{Error: msg})
 	}
 	v := keysView{NewKey: res["apiKey"], Kind: kindName(kind)}
 	notice := "Public key created."
 	if kind == store.KeySecret {
 		notice = "Secret created. Copy it now: it is stored hashed and will not be shown again."
 	}
-	c.renderKeys(w, r, 0, app, page{Notice: notice, Data: v})
+	return c.renderKeys(w, r, 0, app, page{Notice: notice, Data: v})
 }
 
 func kindName(k store.KeyKind) string {
@@ -322,13 +309,13 @@ func kindName(k store.KeyKind) string {
 	return "public"
 }
 
-func (c *Console) keyAction(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) keyAction(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	keyID := r.PathValue("key")
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		switch r.PathValue("action") {
 		case "lock":
 			return c.cfg.Apps.SetKeyLocked(ctx, app.ID, keyID, true)
@@ -341,8 +328,8 @@ func (c *Console) keyAction(w http.ResponseWriter, r *http.Request, s session) {
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderKeys(w, r, status, app, page{Error: msg})
-		return
+		return c.renderKeys(w, r, status, app, page{Error: msg})
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/keys")
+	return nil
 }

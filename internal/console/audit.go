@@ -58,7 +58,7 @@ func (c *Console) adminEvents(ctx context.Context) ([]eventRow, error) {
 	if !app.Features.EventLoggingEnabled {
 		return nil, nil
 	}
-	res, err := events.List(ctx, c.cfg.Store, app, 1, adminEventsShown)
+	res, err := c.cfg.Events.List(ctx, app, 1, adminEventsShown)
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,11 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/consolesession"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/reports"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
@@ -66,12 +69,16 @@ type Config struct {
 	// Authenticators names the authenticators of passkeys and of event
 	// messages; nil names none.
 	Authenticators *aaguid.Directory
-	// Store is passed to the events and reports packages, records the
-	// single use of invitations, and keeps the sessions when Sessions is
-	// nil; apps are read through Apps.
-	Store store.Store
-	// Sessions keeps the administrators' sessions; nil keeps them in Store
-	// with the lifetimes below.
+	// Events and Reports serve the event log and usage pages, and keep
+	// the events of console actions.
+	Events  *events.Service
+	Reports *reports.Service
+	// SingleUse records the single use of invitations.
+	SingleUse *singleuse.Service
+	// Sessions keeps the administrators' sessions (required). Build it
+	// with consolesession.New and the same lifetimes as IdleTimeout and
+	// MaxAge below, so the store and the cookie agree on when a session
+	// ends.
 	Sessions *consolesession.Manager
 	// ClientIPHeader names the header a trusted reverse proxy puts the
 	// client's address in (as for the API's rate limits); "" uses the
@@ -174,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 		cfg.InviteTTL = DefaultInviteTTL
 	}
 	if cfg.Sessions == nil {
-		cfg.Sessions = consolesession.New(cfg.Store, cfg.IdleTimeout, cfg.MaxAge, cfg.Now)
+		return nil, errors.New("console: no session manager (Config.Sessions)")
 	}
 	c := &Console{cfg: cfg, log: cfg.Log, now: cfg.Now, usageRefreshed: map[string]time.Time{}}
 	if cfg.PublicURL != "" {

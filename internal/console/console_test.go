@@ -18,8 +18,12 @@ import (
 	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/consolesession"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/reports"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
@@ -91,10 +95,11 @@ func newEnvStore(t *testing.T, dev bool, publicURL string, st store.Store, demoC
 	configs := authconfig.New(st, nil)
 	passkeys := passkey.New(passkey.Deps{Store: st, Tokens: sealer, Configs: configs})
 	api := httpapi.New(httpapi.Config{Passkeys: passkeys, Apps: appSvc, Users: users.New(st), Configs: configs,
-		Store: st, ManagementKey: "test-management-key-0123456789", Version: "test"})
+		Events: events.New(st, nil), Reports: reports.New(st), Health: st, ManagementKey: "test-management-key-0123456789", Version: "test"})
 	out := &bytes.Buffer{}
 	c, err := New(ctx, Config{Apps: appSvc, Users: users.New(st), Configs: configs, Passkeys: passkeys, Tokens: sealer,
-		Store: st, Dev: dev, PublicURL: publicURL, DemoClient: demoClient, Out: out, Now: clk.Now, Authenticators: testAuthenticators(t)})
+		Events: events.New(st, nil), Reports: reports.New(st), SingleUse: singleuse.New(st),
+		Sessions: consolesession.New(st, DefaultIdleTimeout, DefaultMaxAge, clk.Now), Dev: dev, PublicURL: publicURL, DemoClient: demoClient, Out: out, Now: clk.Now, Authenticators: testAuthenticators(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

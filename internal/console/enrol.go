@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/passkey"
-	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
 	"github.com/passwordless-oss/server/internal/wire"
@@ -29,9 +27,6 @@ import (
 //
 // The secret is used up at finish; only then does the new user get its
 // alias (its name), which is what makes a console user an administrator.
-
-// crossOrigin answers a sign-in or enrolment post from another origin.
-const crossOrigin = "This request did not come from this console's own pages."
 
 const (
 	inviteKind  = token.Kind("consoleinvite_")
@@ -60,7 +55,7 @@ type enrolView struct {
 	By     string
 }
 
-func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
+func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) error {
 	secret := r.URL.Query().Get("token")
 	v := enrolView{Token: secret, Invite: strings.HasSuffix(r.URL.Path, "/invite")}
 	title := "Set up the console"
@@ -70,16 +65,16 @@ func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
 	inv, err := c.checkSecret(r.Context(), secret)
 	if err != nil {
 		c.render(w, r, http.StatusBadRequest, "enrol", page{Title: title, Error: err.Error(), Data: v})
-		return
+		return nil
 	}
 	v.By = inv.By
 	key, err := c.publicKey(r.Context())
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v.Valid, v.APIKey = true, key
 	c.render(w, r, 0, "enrol", page{Title: title, Data: v})
+	return nil
 }
 
 // checkSecret validates a setup secret or an invitation without using it
@@ -183,27 +178,19 @@ func (c *Console) enrolBegin(w http.ResponseWriter, r *http.Request) {
 
 // enrolFinish verifies the registration, uses the secret up, names the
 // new administrator and signs them in.
-func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !c.sameOrigin(r) {
-		c.fail(w, r, http.StatusForbidden, crossOrigin)
-		return
-	}
-	if r.ParseForm() != nil {
-		c.fail(w, r, http.StatusBadRequest, "Bad request.")
-		return
+func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) error {
+	if err := c.parseOwnForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	var p pending
 	ps := r.PostFormValue("pending")
 	if c.cfg.Tokens.Open(ctx, ConsoleAppID, pendingKind, &ps, &p) != nil || c.now().After(p.ExpiresAt) {
-		c.fail(w, r, http.StatusBadRequest, "The registration took too long or was not started here. Open the link again.")
-		return
+		return fail(http.StatusBadRequest, "The registration took too long or was not started here. Open the link again.")
 	}
 	app, err := c.consoleApp(ctx)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	var v passkey.VerifiedUser
 	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
@@ -212,41 +199,34 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil || v.UserID != p.UserID || v.Type != "passkey_register" {
-		c.fail(w, r, http.StatusBadRequest, "The passkey registration could not be verified. Open the link again.")
-		return
+		return fail(http.StatusBadRequest, "The passkey registration could not be verified. Open the link again.")
 	}
 	// From here on a failure leaves a passkey that must not linger.
-	discard := func(msg string) {
+	discard := func(shown error) error {
 		_ = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
 			return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(p.UserID)})
 		})
-		c.fail(w, r, http.StatusBadRequest, msg)
+		return shown
 	}
 	invitedBy := "" // the setup link's administrator was invited by nobody
 	if strings.HasPrefix(p.Secret, "setup_") {
 		if admins, err := c.admins(ctx); err != nil || len(admins) > 0 || !c.useSetupSecret(p.Secret) {
-			discard("This setup link was used already or has expired.")
-			return
+			return discard(fail(http.StatusBadRequest, "This setup link was used already or has expired."))
 		}
 	} else {
 		inv, err := c.checkSecret(ctx, p.Secret)
 		if err != nil {
-			discard(err.Error())
-			return
+			return discard(fail(http.StatusBadRequest, err.Error()))
 		}
 		invitedBy = inv.By
-		// The store's single-use record is the only once-only primitive that
-		// holds across instances, and no domain service offers it for
-		// anything but its own tokens, so the console uses it directly. It
-		// holds the invitation's random id, no app data.
-		if err := c.cfg.Store.ConsumeOnce(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
-			if errors.Is(err, store.ErrAlreadyUsed) {
-				discard("This invitation was used already.")
-			} else {
-				discard("The invitation could not be checked; try again.")
-				c.log.Error("consume console invitation", "err", err)
+		// The single-use record holds across instances; it holds the
+		// invitation's random id, no app data.
+		if err := c.cfg.SingleUse.Use(ctx, ConsoleAppID, "console-invite:"+inv.ID, inv.ExpiresAt); err != nil {
+			if errors.Is(err, singleuse.ErrUsed) {
+				return discard(fail(http.StatusBadRequest, "This invitation was used already."))
 			}
-			return
+			return discard(failCause(http.StatusBadRequest, "The invitation could not be checked; try again.",
+				fmt.Errorf("consume console invitation: %w", err)))
 		}
 	}
 	no := false
@@ -261,224 +241,12 @@ func (c *Console) enrolFinish(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		discard("An administrator with this name exists already.")
-		return
+		return discard(fail(http.StatusBadRequest, "An administrator with this name exists already."))
 	}
 	c.log.Info("console administrator enrolled", "user", p.UserID)
 	if err := c.startSession(w, r, p.UserID, p.Name); err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	c.redirect(w, r, Prefix+"/apps")
-}
-
-type signinView struct {
-	APIKey  string
-	Next    string
-	NoAdmin bool
-}
-
-func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := c.readSession(w, r); ok {
-		c.redirect(w, r, safeNext(r.URL.Query().Get("next")))
-		return
-	}
-	c.renderSignin(w, r, 0, "")
-}
-
-func (c *Console) renderSignin(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	ctx := r.Context()
-	key, err := c.publicKey(ctx)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	admins, err := c.admins(ctx)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	next := r.URL.Query().Get("next")
-	if next == "" {
-		next = r.PostFormValue("next")
-	}
-	c.render(w, r, status, "signin", page{Title: "Sign in", Error: msg, Data: signinView{
-		APIKey: key, Next: safeNext(next), NoAdmin: len(admins) == 0,
-	}})
-}
-
-// signinFinish verifies the sign-in token the page obtained from
-// /signin/complete and starts a session for an administrator.
-func (c *Console) signinFinish(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if !c.sameOrigin(r) {
-		c.fail(w, r, http.StatusForbidden, crossOrigin)
-		return
-	}
-	if r.ParseForm() != nil {
-		c.fail(w, r, http.StatusBadRequest, "Bad request.")
-		return
-	}
-	ctx := r.Context()
-	app, err := c.consoleApp(ctx)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	var v passkey.VerifiedUser
-	err = c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
-		vt := wire.String(r.PostFormValue("token"))
-		v, err = c.cfg.Passkeys.Verify(ctx, app, passkey.VerifyRequest{Token: &vt})
-		return err
-	})
-	if err != nil || v.Type != "passkey_signin" || !c.expectedOrigin(r, v.Origin) {
-		c.renderSignin(w, r, http.StatusUnauthorized, "The sign-in could not be verified. Try again.")
-		return
-	}
-	name, ok, err := c.isAdmin(ctx, v.UserID)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	if !ok {
-		c.renderSignin(w, r, http.StatusForbidden, "This passkey does not belong to an administrator of this console.")
-		return
-	}
-	if err := c.startSession(w, r, v.UserID, name); err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	c.redirect(w, r, safeNext(r.PostFormValue("next")))
-}
-
-// expectedOrigin checks that the passkey was used on this console (the
-// configured console URL's origin, or the request's host).
-func (c *Console) expectedOrigin(r *http.Request, origin *string) bool {
-	if origin == nil {
-		return false
-	}
-	got, err := url.Parse(*origin)
-	return err == nil && c.isConsole(r, got)
-}
-
-// safeNext keeps redirects inside the console.
-func safeNext(next string) string {
-	if strings.HasPrefix(next, Prefix+"/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
-		return next
-	}
-	return Prefix + "/apps"
-}
-
-func (c *Console) signout(w http.ResponseWriter, r *http.Request, s session) {
-	c.revoke(r.Context(), s)
-	c.clearSession(w, r)
-	c.redirect(w, r, Prefix+"/signin")
-}
-
-type adminsView struct {
-	Admins     []admin
-	Me         string
-	InviteLink string
-	InviteTTL  time.Duration
-	// Events are the newest of the console app's log.
-	Events []eventRow
-}
-
-func (c *Console) adminsPage(w http.ResponseWriter, r *http.Request, s session) {
-	c.renderAdmins(w, r, s, 0, page{})
-}
-
-func (c *Console) renderAdmins(w http.ResponseWriter, r *http.Request, s session, status int, p page) {
-	admins, err := c.admins(r.Context())
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	v, _ := p.Data.(adminsView)
-	v.Admins, v.Me, v.InviteTTL = admins, s.UserID, c.cfg.InviteTTL
-	if v.Events, err = c.adminEvents(r.Context()); err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	p.Title, p.Data = "Administrators", v
-	c.render(w, r, status, "admins", p)
-}
-
-// adminsInvite makes a single-use invitation link and shows it once.
-func (c *Console) adminsInvite(w http.ResponseWriter, r *http.Request, s session) {
-	inv := invite{ID: randomHex(16), ExpiresAt: c.now().Add(c.cfg.InviteTTL).UTC(), By: s.Name}
-	tok, err := c.cfg.Tokens.Seal(r.Context(), ConsoleAppID, inviteKind, inv)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	link := c.baseURL(r) + Prefix + "/invite?token=" + url.QueryEscape(tok)
-	c.recordAdminEvent(r, events.Event{Type: events.AdminSendAdminInvite,
-		Message: fmt.Sprintf("%s created an invitation, valid until %s", s.Name, inv.ExpiresAt.Format(time.RFC3339))})
-	c.renderAdmins(w, r, s, 0, page{Notice: "Invitation created. Send the link to the new administrator; it works once.",
-		Data: adminsView{InviteLink: link}})
-}
-
-func (c *Console) adminsDelete(w http.ResponseWriter, r *http.Request, s session) {
-	ctx := r.Context()
-	userID := r.PostFormValue("userId")
-	admins, err := c.admins(ctx)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	found, name := false, ""
-	for _, a := range admins {
-		if a.UserID == userID {
-			found, name = true, a.Name
-		}
-	}
-	if !found {
-		c.renderAdmins(w, r, s, http.StatusNotFound, page{Error: "There is no such administrator."})
-		return
-	}
-	if len(admins) == 1 {
-		c.renderAdmins(w, r, s, http.StatusBadRequest, page{Error: "The last administrator cannot be removed."})
-		return
-	}
-	app, err := c.consoleApp(ctx)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	if err := c.withEvents(r, ConsoleAppID, func(ctx context.Context) error {
-		events.Record(ctx, events.Event{Type: events.AdminDeleteAdmin, Subject: userID,
-			Message: fmt.Sprintf("%s removed the administrator %s", s.Name, name)})
-		return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(userID)})
-	}); err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	// Their sessions are refused already (they are no administrator); the
-	// rows go too, so they do not wait for the purge.
-	if err := c.cfg.Sessions.EndAll(ctx, userID); err != nil {
-		c.log.Error("end the removed administrator's sessions", "err", err)
-	}
-	if userID == s.UserID {
-		c.clearSession(w, r)
-		c.redirect(w, r, Prefix+"/signin")
-		return
-	}
-	c.redirect(w, r, Prefix+"/admins")
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-func (c *Console) jsonErr(w http.ResponseWriter, err error) {
-	status, msg := c.message(err)
-	writeJSONError(w, status, msg)
+	return nil
 }

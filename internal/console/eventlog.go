@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/events"
-	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/store"
 )
 
@@ -49,10 +48,10 @@ type eventsView struct {
 	PageSize int
 }
 
-func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	pageNo, _ := strconv.Atoi(q.Get("page"))
@@ -63,8 +62,7 @@ func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) 
 	p := page{Title: "Events of " + app.ID, App: &appNav{ID: app.ID, Tab: "events"}}
 	if v.Enabled {
 		if err := c.loadEvents(r, app, &v); err != nil {
-			c.failErr(w, r, err)
-			return
+			return err
 		}
 		v.Pages = int((v.Total + eventsPageSize - 1) / eventsPageSize)
 		link := func(n int) string {
@@ -83,6 +81,7 @@ func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) 
 	}
 	p.Data = v
 	c.render(w, r, 0, "events", p)
+	return nil
 }
 
 // loadEvents fills one page of events, filtered by type if asked. The
@@ -91,7 +90,7 @@ func (c *Console) eventsPage(w http.ResponseWriter, r *http.Request, s session) 
 func (c *Console) loadEvents(r *http.Request, app store.App, v *eventsView) error {
 	ctx := r.Context()
 	if v.Type == "" {
-		res, err := events.List(ctx, c.cfg.Store, app, v.Page, eventsPageSize)
+		res, err := c.cfg.Events.List(ctx, app, v.Page, eventsPageSize)
 		if err != nil {
 			return err
 		}
@@ -100,7 +99,7 @@ func (c *Console) loadEvents(r *http.Request, app store.App, v *eventsView) erro
 	}
 	var matched []events.View
 	for n := 1; n <= filterScanPages; n++ {
-		res, err := events.List(ctx, c.cfg.Store, app, n, events.MaxPageSize)
+		res, err := c.cfg.Events.List(ctx, app, n, events.MaxPageSize)
 		if err != nil {
 			return err
 		}
@@ -129,10 +128,10 @@ type usageView struct {
 	Rows        int
 }
 
-func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	days := 30
@@ -142,15 +141,13 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 	c.refreshUsage(ctx, app.ID)
 	to := c.now().UTC().Truncate(24 * time.Hour)
 	from := to.AddDate(0, 0, -days+1)
-	creds, err := reports.Credentials(ctx, c.cfg.Store, app.ID, from, to)
+	creds, err := c.cfg.Reports.Credentials(ctx, app.ID, from, to)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
-	active, err := reports.ActiveUsers(ctx, c.cfg.Store, app.ID, from, to)
+	active, err := c.cfg.Reports.ActiveUsers(ctx, app.ID, from, to)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	credSeries := []series{{Name: "Users", Class: "s1"}, {Name: "Credentials", Class: "s2"}}
 	for _, row := range creds {
@@ -172,6 +169,7 @@ func (c *Console) usagePage(w http.ResponseWriter, r *http.Request, s session) {
 		Rows:        len(creds),
 	}
 	c.render(w, r, 0, "usage", page{Title: "Usage of " + app.ID, App: &appNav{ID: app.ID, Tab: "usage"}, Data: v})
+	return nil
 }
 
 // usageRefreshEvery bounds how often viewing the usage page refreshes an
@@ -199,7 +197,7 @@ func (c *Console) refreshUsage(ctx context.Context, appID string) {
 	if recent {
 		return
 	}
-	if err := reports.SnapshotApp(ctx, c.cfg.Store, appID, now); err != nil {
+	if err := c.cfg.Reports.SnapshotApp(ctx, appID, now); err != nil {
 		c.log.WarnContext(ctx, "refresh today's usage report", "app", appID, "err", err)
 	}
 }

@@ -190,9 +190,74 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Write(buf.Bytes())
 }
 
-// fail renders an error page.
-func (c *Console) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+// showError renders the error page.
+func (c *Console) showError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	c.render(w, r, status, "error", page{Title: http.StatusText(status), Error: msg})
+}
+
+// userError is a failed request as the administrator sees it: a status
+// and a message. Its cause, if any, is logged and never shown.
+type userError struct {
+	status int
+	msg    string
+	cause  error
+}
+
+func (e *userError) Error() string {
+	if e.cause != nil {
+		return e.msg + ": " + e.cause.Error()
+	}
+	return e.msg
+}
+
+func (e *userError) Unwrap() error { return e.cause }
+
+// fail is the error that shows msg with status.
+func fail(status int, msg string) error { return &userError{status: status, msg: msg} }
+
+// failCause is fail for a failure whose cause goes to the log.
+func failCause(status int, msg string, cause error) error {
+	return &userError{status: status, msg: msg, cause: cause}
+}
+
+// seeOther is the error that sends the browser to another console page
+// instead of an error page.
+type seeOther string
+
+func (to seeOther) Error() string { return "see " + string(to) }
+
+// handlerFunc is a console handler: it writes its page or redirect, or
+// returns an error, which serve renders.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// serve adapts h to net/http. A returned error is answered in one place:
+// a redirect for seeOther, the error page for everything else with the
+// message a userError or a service problem carries (see message); causes
+// are logged apart from what the administrator reads.
+func (c *Console) serve(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			c.answerError(w, r, err)
+		}
+	}
+}
+
+func (c *Console) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	var to seeOther
+	if errors.As(err, &to) {
+		c.redirect(w, r, string(to))
+		return
+	}
+	var ue *userError
+	if errors.As(err, &ue) {
+		if ue.cause != nil {
+			c.log.Error("console", "shown", ue.msg, "err", ue.cause)
+		}
+		c.showError(w, r, ue.status, ue.msg)
+		return
+	}
+	status, msg := c.message(err)
+	c.showError(w, r, status, msg)
 }
 
 // message turns a service error into what an administrator reads, and
@@ -217,12 +282,6 @@ func (c *Console) message(err error) (int, string) {
 	}
 	c.log.Error("console", "err", err)
 	return http.StatusInternalServerError, "Something went wrong on the server; see its log."
-}
-
-// failErr renders the error page for a service error.
-func (c *Console) failErr(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := c.message(err)
-	c.fail(w, r, status, msg)
 }
 
 func (c *Console) redirect(w http.ResponseWriter, r *http.Request, to string) {

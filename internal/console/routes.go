@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/passwordless-oss/server/demo"
 	"github.com/passwordless-oss/server/internal/events"
+	"github.com/passwordless-oss/server/internal/store"
 )
 
 func (c *Console) routes() {
@@ -23,47 +23,49 @@ func (c *Console) routes() {
 		c.patterns = append(c.patterns, pattern)
 	}
 	handleFunc := func(pattern string, h http.HandlerFunc) { handle(pattern, h) }
+	// Pages return their errors; serve renders them.
+	pageFunc := func(pattern string, h handlerFunc) { handle(pattern, c.serve(h)) }
 
 	static, _ := fs.Sub(staticFS, "static")
 	handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", cacheable(http.FileServerFS(static))))
 	handleFunc("GET "+Prefix, func(w http.ResponseWriter, r *http.Request) { c.redirect(w, r, Prefix+"/") })
-	handleFunc("GET "+Prefix+"/{$}", c.home)
+	pageFunc("GET "+Prefix+"/{$}", c.home)
 
 	// Administrators: sign-in, enrolment (setup link, invitations), sign-out.
-	handleFunc("GET "+Prefix+"/signin", c.signinPage)
-	handleFunc("POST "+Prefix+"/signin", c.signinFinish)
-	handleFunc("POST "+Prefix+"/signout", a(c.signout))
-	handleFunc("GET "+Prefix+"/setup", c.enrolPage)
-	handleFunc("GET "+Prefix+"/invite", c.enrolPage)
+	pageFunc("GET "+Prefix+"/signin", c.signinPage)
+	pageFunc("POST "+Prefix+"/signin", c.signinFinish)
+	pageFunc("POST "+Prefix+"/signout", a(c.signout))
+	pageFunc("GET "+Prefix+"/setup", c.enrolPage)
+	pageFunc("GET "+Prefix+"/invite", c.enrolPage)
 	handleFunc("POST "+Prefix+"/enrol/begin", c.enrolBegin)
-	handleFunc("POST "+Prefix+"/enrol/finish", c.enrolFinish)
-	handleFunc("GET "+Prefix+"/admins", a(c.adminsPage))
-	handleFunc("POST "+Prefix+"/admins/invite", a(c.adminsInvite))
-	handleFunc("POST "+Prefix+"/admins/delete", a(c.adminsDelete))
-	handleFunc("GET "+Prefix+"/sessions", a(c.sessionsPage))
-	handleFunc("POST "+Prefix+"/sessions/end", a(c.sessionsEnd))
-	handleFunc("POST "+Prefix+"/sessions/end-all", a(c.sessionsEndAll))
+	pageFunc("POST "+Prefix+"/enrol/finish", c.enrolFinish)
+	pageFunc("GET "+Prefix+"/admins", a(c.adminsPage))
+	pageFunc("POST "+Prefix+"/admins/invite", a(c.adminsInvite))
+	pageFunc("POST "+Prefix+"/admins/delete", a(c.adminsDelete))
+	pageFunc("GET "+Prefix+"/sessions", a(c.sessionsPage))
+	pageFunc("POST "+Prefix+"/sessions/end", a(c.sessionsEnd))
+	pageFunc("POST "+Prefix+"/sessions/end-all", a(c.sessionsEndAll))
 
 	// Applications.
-	handleFunc("GET "+Prefix+"/apps", a(c.appsPage))
-	handleFunc("POST "+Prefix+"/apps", a(c.appsCreate))
-	handleFunc("GET "+Prefix+"/apps/{app}", a(c.appPage))
-	handleFunc("POST "+Prefix+"/apps/{app}/mark-delete", a(c.appMarkDelete))
-	handleFunc("POST "+Prefix+"/apps/{app}/cancel-delete", a(c.appCancelDelete))
-	handleFunc("POST "+Prefix+"/apps/{app}/delete", a(c.appDelete))
-	handleFunc("GET "+Prefix+"/apps/{app}/keys", a(c.keysPage))
-	handleFunc("POST "+Prefix+"/apps/{app}/keys", a(c.keysCreate))
-	handleFunc("POST "+Prefix+"/apps/{app}/keys/{key}/{action}", a(c.keyAction))
-	handleFunc("GET "+Prefix+"/apps/{app}/users", a(c.usersPage))
-	handleFunc("GET "+Prefix+"/apps/{app}/user", a(c.userPage))
-	handleFunc("POST "+Prefix+"/apps/{app}/users/delete", a(c.userDelete))
-	handleFunc("POST "+Prefix+"/apps/{app}/credentials/delete", a(c.credentialDelete))
-	handleFunc("GET "+Prefix+"/apps/{app}/auth-configs", a(c.authConfigsPage))
-	handleFunc("POST "+Prefix+"/apps/{app}/auth-configs/{action}", a(c.authConfigAction))
-	handleFunc("GET "+Prefix+"/apps/{app}/features", a(c.featuresPage))
-	handleFunc("POST "+Prefix+"/apps/{app}/features", a(c.featuresSave))
-	handleFunc("GET "+Prefix+"/apps/{app}/events", a(c.eventsPage))
-	handleFunc("GET "+Prefix+"/apps/{app}/usage", a(c.usagePage))
+	pageFunc("GET "+Prefix+"/apps", a(c.appsPage))
+	pageFunc("POST "+Prefix+"/apps", a(c.appsCreate))
+	pageFunc("GET "+Prefix+"/apps/{app}", a(c.appPage))
+	pageFunc("POST "+Prefix+"/apps/{app}/mark-delete", a(c.appMarkDelete))
+	pageFunc("POST "+Prefix+"/apps/{app}/cancel-delete", a(c.appCancelDelete))
+	pageFunc("POST "+Prefix+"/apps/{app}/delete", a(c.appDelete))
+	pageFunc("GET "+Prefix+"/apps/{app}/keys", a(c.keysPage))
+	pageFunc("POST "+Prefix+"/apps/{app}/keys", a(c.keysCreate))
+	pageFunc("POST "+Prefix+"/apps/{app}/keys/{key}/{action}", a(c.keyAction))
+	pageFunc("GET "+Prefix+"/apps/{app}/users", a(c.usersPage))
+	pageFunc("GET "+Prefix+"/apps/{app}/user", a(c.userPage))
+	pageFunc("POST "+Prefix+"/apps/{app}/users/delete", a(c.userDelete))
+	pageFunc("POST "+Prefix+"/apps/{app}/credentials/delete", a(c.credentialDelete))
+	pageFunc("GET "+Prefix+"/apps/{app}/auth-configs", a(c.authConfigsPage))
+	pageFunc("POST "+Prefix+"/apps/{app}/auth-configs/{action}", a(c.authConfigAction))
+	pageFunc("GET "+Prefix+"/apps/{app}/features", a(c.featuresPage))
+	pageFunc("POST "+Prefix+"/apps/{app}/features", a(c.featuresSave))
+	pageFunc("GET "+Prefix+"/apps/{app}/events", a(c.eventsPage))
+	pageFunc("GET "+Prefix+"/apps/{app}/usage", a(c.usagePage))
 
 	// Demo: a static page (package demo) and the small backend it needs.
 	handleFunc("GET "+Prefix+"/demo", func(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +81,7 @@ func (c *Console) routes() {
 	handleFunc("POST "+Prefix+"/demo/api/verify", c.demoVerify)
 
 	handleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
-		c.fail(w, r, http.StatusNotFound, "There is no console page at "+r.URL.Path+".")
+		c.showError(w, r, http.StatusNotFound, "There is no console page at "+r.URL.Path+".")
 	})
 	c.mux = m
 }
@@ -88,7 +90,7 @@ func (c *Console) routes() {
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.securityHeaders(w)
 	if !isText(r.URL.Path) || !allText(r.URL.Query()) {
-		c.fail(w, r, http.StatusBadRequest, "The address holds characters that are not text.")
+		c.showError(w, r, http.StatusBadRequest, "The address holds characters that are not text.")
 		return
 	}
 	c.mux.ServeHTTP(w, r)
@@ -146,12 +148,13 @@ func noStore(h http.Handler) http.Handler {
 	})
 }
 
-func (c *Console) home(w http.ResponseWriter, r *http.Request) {
+func (c *Console) home(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := c.readSession(w, r); ok {
 		c.redirect(w, r, Prefix+"/apps")
-		return
+		return nil
 	}
 	c.redirect(w, r, Prefix+"/signin")
+	return nil
 }
 
 // withEvents runs fn with an audit-event buffer for appID and stores the
@@ -166,10 +169,6 @@ func (c *Console) withEvents(r *http.Request, appID string, fn func(ctx context.
 		buf.SetPerformer(s.Name)
 	}
 	err := fn(ctx)
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-	defer cancel()
-	if ferr := events.Flush(fctx, c.cfg.Store, buf, c.cfg.Apps.Get); ferr != nil {
-		c.log.Error("store console events", "err", ferr)
-	}
+	c.cfg.Events.Keep(r.Context(), buf, store.App{})
 	return err
 }

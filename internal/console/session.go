@@ -208,28 +208,24 @@ func sessionFrom(ctx context.Context) (session, bool) {
 
 // authed wraps a handler that needs a signed-in administrator; POSTs also
 // need the CSRF token.
-func (c *Console) authed(h func(w http.ResponseWriter, r *http.Request, s session)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (c *Console) authed(h func(w http.ResponseWriter, r *http.Request, s session) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		s, ok := c.readSession(w, r)
 		if !ok {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, Prefix+"/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-				return
+				return seeOther(Prefix + "/signin?next=" + url.QueryEscape(r.URL.RequestURI()))
 			}
-			c.fail(w, r, http.StatusUnauthorized, "Your session has ended. Sign in again.")
-			return
+			return fail(http.StatusUnauthorized, "Your session has ended. Sign in again.")
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			if err := r.ParseForm(); err != nil || !c.checkCSRF(r, s) {
-				c.fail(w, r, http.StatusForbidden, "The form is out of date or did not come from this console (CSRF check failed). Reload the page and try again.")
-				return
+				return fail(http.StatusForbidden, "The form is out of date or did not come from this console (CSRF check failed). Reload the page and try again.")
 			}
 			if !allText(r.PostForm) {
-				c.fail(w, r, http.StatusBadRequest, "The form holds characters that are not text.")
-				return
+				return fail(http.StatusBadRequest, "The form holds characters that are not text.")
 			}
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)), s)
+		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)), s)
 	}
 }

@@ -19,15 +19,14 @@ type sessionsView struct {
 	Sessions []sessionRow
 }
 
-func (c *Console) sessionsPage(w http.ResponseWriter, r *http.Request, s session) {
-	c.renderSessions(w, r, s, 0, page{})
+func (c *Console) sessionsPage(w http.ResponseWriter, r *http.Request, s session) error {
+	return c.renderSessions(w, r, s, 0, page{})
 }
 
-func (c *Console) renderSessions(w http.ResponseWriter, r *http.Request, s session, status int, p page) {
+func (c *Console) renderSessions(w http.ResponseWriter, r *http.Request, s session, status int, p page) error {
 	list, err := c.cfg.Sessions.List(r.Context(), s.UserID)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	current := consolesession.Handle(s.ID)
 	var v sessionsView
@@ -40,35 +39,32 @@ func (c *Console) renderSessions(w http.ResponseWriter, r *http.Request, s sessi
 	}
 	p.Title, p.Data = "Your sessions", v
 	c.render(w, r, status, "sessions", p)
+	return nil
 }
 
 // sessionsEnd ends one of the administrator's sessions, on every instance.
 // Ending the current one signs out.
-func (c *Console) sessionsEnd(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) sessionsEnd(w http.ResponseWriter, r *http.Request, s session) error {
 	handle := r.PostFormValue("session")
 	err := c.cfg.Sessions.End(r.Context(), s.UserID, handle)
 	if errors.Is(err, consolesession.ErrEnded) {
-		c.renderSessions(w, r, s, http.StatusNotFound, page{Error: "That session has ended already."})
-		return
+		return c.renderSessions(w, r, s, http.StatusNotFound, page{Error: "That session has ended already."})
 	}
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	if handle == consolesession.Handle(s.ID) {
 		c.clearSession(w, r)
-		c.redirect(w, r, Prefix+"/signin")
-		return
+		return seeOther(Prefix + "/signin")
 	}
-	c.redirect(w, r, Prefix+"/sessions")
+	return seeOther(Prefix + "/sessions")
 }
 
 // sessionsEndAll signs the administrator out everywhere, this browser too.
-func (c *Console) sessionsEndAll(w http.ResponseWriter, r *http.Request, s session) {
+func (c *Console) sessionsEndAll(w http.ResponseWriter, r *http.Request, s session) error {
 	if err := c.cfg.Sessions.EndAll(r.Context(), s.UserID); err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	c.clearSession(w, r)
-	c.redirect(w, r, Prefix+"/signin")
+	return seeOther(Prefix + "/signin")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/consolesession"
+	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/softauthn"
 )
 
@@ -92,8 +93,9 @@ func TestSignoutHoldsOnOtherInstance(t *testing.T) {
 	other := e.signinAgain(a, nil)
 	// A second console on the same store, as a second server would run.
 	c2, err := New(context.Background(), Config{Apps: e.apps, Users: e.console.cfg.Users, Configs: e.configs,
-		Passkeys: e.console.cfg.Passkeys, Tokens: e.console.cfg.Tokens, Store: e.store, PublicURL: testOrigin,
-		Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Passkeys: e.console.cfg.Passkeys, Tokens: e.console.cfg.Tokens, Events: e.console.cfg.Events, Reports: e.console.cfg.Reports,
+		SingleUse: singleuse.New(e.store), Sessions: consolesession.New(e.store, DefaultIdleTimeout, DefaultMaxAge, e.clock.Now),
+		PublicURL: testOrigin, Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,33 +18,33 @@ type authConfigsView struct {
 	Hints   []string
 }
 
-func (c *Console) authConfigsPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) authConfigsPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	c.renderAuthConfigs(w, r, 0, app, page{})
+	return c.renderAuthConfigs(w, r, 0, app, page{})
 }
 
-func (c *Console) renderAuthConfigs(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+func (c *Console) renderAuthConfigs(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) error {
 	list, err := c.cfg.Configs.List(r.Context(), app.ID, nil)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	p.Title, p.App = "Sign-in purposes of "+app.ID, &appNav{ID: app.ID, Tab: "auth"}
 	p.Data = authConfigsView{Configs: list.Configurations, Hints: []string{"security-key", "client-device", "hybrid"}}
 	c.render(w, r, status, "authconfigs", p)
+	return nil
 }
 
-func (c *Console) authConfigAction(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) authConfigAction(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	purpose := wire.String(strings.TrimSpace(r.PostFormValue("purpose")))
 	by := wire.String(s.Name)
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		switch action := r.PathValue("action"); action {
 		case "add", "edit":
 			req := authconfig.Request{
@@ -73,10 +73,10 @@ func (c *Console) authConfigAction(w http.ResponseWriter, r *http.Request, s ses
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderAuthConfigs(w, r, status, app, page{Error: msg})
-		return
+		return c.renderAuthConfigs(w, r, status, app, page{Error: msg})
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/auth-configs")
+	return nil
 }
 
 type featuresView struct {
@@ -90,23 +90,22 @@ type featuresView struct {
 	MaxRetention   int
 }
 
-func (c *Console) featuresPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) featuresPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	p := page{}
 	if r.URL.Query().Get("saved") != "" {
 		p.Notice = "Saved."
 	}
-	c.renderFeatures(w, r, 0, app, p)
+	return c.renderFeatures(w, r, 0, app, p)
 }
 
-func (c *Console) renderFeatures(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+func (c *Console) renderFeatures(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) error {
 	f, err := c.cfg.Apps.Features(r.Context(), app.ID)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	v := featuresView{
 		F:              f,
@@ -122,6 +121,7 @@ func (c *Console) renderFeatures(w http.ResponseWriter, r *http.Request, status 
 	}
 	p.Title, p.App, p.Data = "Features of "+app.ID, &appNav{ID: app.ID, Tab: "features"}, v
 	c.render(w, r, status, "features", p)
+	return nil
 }
 
 func lines(s string) []string {
@@ -139,22 +139,22 @@ func lines(s string) []string {
 // (a form of an older page, or a script posting one field) keeps its
 // value. Each checkbox follows a hidden "off" input of the same name, so
 // an unticked box is present too.
-func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	fail := func(err error) {
+	// A refused change shows the form again, with the stored values.
+	refused := func(err error) error {
 		status, msg := c.message(err)
 		if fresh, gerr := c.cfg.Apps.Get(r.Context(), app.ID); gerr == nil {
 			app = fresh
 		}
-		c.renderFeatures(w, r, status, app, page{Error: msg})
+		return c.renderFeatures(w, r, status, app, page{Error: msg})
 	}
 	req, err := featuresForm(r)
 	if err != nil {
-		fail(err)
-		return
+		return refused(err)
 	}
 	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		if err := c.cfg.Apps.SetFeatures(ctx, app.ID, req); err != nil {
@@ -181,10 +181,10 @@ func (c *Console) featuresSave(w http.ResponseWriter, r *http.Request, s session
 		return c.cfg.Apps.SetSelfFeatures(ctx, fresh, self)
 	})
 	if err != nil {
-		fail(err)
-		return
+		return refused(err)
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/features?saved=1")
+	return nil
 }
 
 // featuresForm reads the management features the form names.

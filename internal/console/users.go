@@ -21,23 +21,23 @@ type usersView struct {
 	Query, NextURL, FirstURL string
 }
 
-func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	c.renderUsers(w, r, 0, app, page{})
+	return c.renderUsers(w, r, 0, app, page{})
 }
 
-func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) {
+func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, status int, app store.App, p page) error {
 	v, err := c.usersPageView(r, app)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	p.Title, p.App = "Users of "+app.ID, &appNav{ID: app.ID, Tab: "users"}
 	p.Data = v
 	c.render(w, r, status, "users", p)
+	return nil
 }
 
 type userView struct {
@@ -46,61 +46,60 @@ type userView struct {
 	Credentials []credentialRow
 }
 
-func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) userPage(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
-	c.renderUser(w, r, 0, app, r.URL.Query().Get("id"), page{})
+	return c.renderUser(w, r, 0, app, r.URL.Query().Get("id"), page{})
 }
 
-func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, status int, app store.App, userID string, p page) {
+func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, status int, app store.App, userID string, p page) error {
 	ctx := r.Context()
 	aliases, err := c.cfg.Users.ListAliases(ctx, app, userID)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	creds, err := c.cfg.Users.ListCredentials(ctx, app, userID)
 	if err != nil {
-		c.failErr(w, r, err)
-		return
+		return err
 	}
 	p.Title, p.App = "User "+userID, &appNav{ID: app.ID, Tab: "users"}
 	p.Data = userView{UserID: userID, Aliases: aliases.Values, Credentials: c.credentialRows(creds.Values)}
 	c.render(w, r, status, "user", p)
+	return nil
 }
 
-func (c *Console) userDelete(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) userDelete(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	userID := r.PostFormValue("userId")
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		return c.cfg.Users.DeleteUser(ctx, app, users.UserIDRequest{UserID: wire.String(userID)})
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderUsers(w, r, status, app, page{Error: msg})
-		return
+		return c.renderUsers(w, r, status, app, page{Error: msg})
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/users")
+	return nil
 }
 
-func (c *Console) credentialDelete(w http.ResponseWriter, r *http.Request, s session) {
-	app, ok := c.loadApp(w, r)
-	if !ok {
-		return
+func (c *Console) credentialDelete(w http.ResponseWriter, r *http.Request, s session) error {
+	app, err := c.loadApp(r)
+	if err != nil {
+		return err
 	}
 	userID := r.PostFormValue("userId")
-	err := c.withEvents(r, app.ID, func(ctx context.Context) error {
+	err = c.withEvents(r, app.ID, func(ctx context.Context) error {
 		return c.cfg.Users.DeleteCredential(ctx, app, users.DeleteCredentialRequest{CredentialID: wire.String(r.PostFormValue("credentialId"))})
 	})
 	if err != nil {
 		status, msg := c.message(err)
-		c.renderUser(w, r, status, app, userID, page{Error: msg})
-		return
+		return c.renderUser(w, r, status, app, userID, page{Error: msg})
 	}
 	c.redirect(w, r, Prefix+"/apps/"+app.ID+"/user?id="+url.QueryEscape(userID))
+	return nil
 }

@@ -181,9 +181,14 @@ func (m *Manager) EndAll(ctx context.Context, userID string) error {
 	return nil
 }
 
+// PurgeStore is the part of Store that Purge uses.
+type PurgeStore interface {
+	PurgeConsoleSessionsBefore(ctx context.Context, t time.Time) error
+}
+
 // Purge removes the rows of sessions that ended before now; the
 // maintenance job runs it.
-func Purge(ctx context.Context, st Store, now time.Time) error {
+func Purge(ctx context.Context, st PurgeStore, now time.Time) error {
 	return st.PurgeConsoleSessionsBefore(ctx, now)
 }
 

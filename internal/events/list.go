@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"time"
@@ -30,6 +31,30 @@ type View struct {
 	APIKeyID    string `json:"apiKeyId"`
 }
 
+// Store is the part of store.Store the event log uses.
+type Store interface {
+	AddEvents(ctx context.Context, events []store.Event) error
+	ListEvents(ctx context.Context, appID string, offset, limit int) ([]store.Event, int64, error)
+	DeleteEventsBefore(ctx context.Context, appID string, t time.Time) error
+	GetApp(ctx context.Context, appID string) (store.App, error)
+	ListAppIDs(ctx context.Context) ([]string, error)
+}
+
+// Service reads, stores and expires the event log.
+type Service struct {
+	store Store
+	log   *slog.Logger
+}
+
+// New returns a Service; log receives the failures of Keep (nil:
+// slog.Default()).
+func New(st Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{store: st, log: log}
+}
+
 // Page is the body of GET /events.
 type Page struct {
 	TenantID        string `json:"tenantId"`
@@ -39,7 +64,7 @@ type Page struct {
 
 // List implements GET /events?pageNumber=&numberOfResults=. Apps without
 // event logging get a 403 problem (the original crashed with a 500).
-func List(ctx context.Context, st store.Store, app store.App, pageNumber, pageSize int) (Page, error) {
+func (s *Service) List(ctx context.Context, app store.App, pageNumber, pageSize int) (Page, error) {
 	if !app.Features.EventLoggingEnabled {
 		return Page{}, &problem.Problem{
 			Status: http.StatusForbidden,
@@ -59,7 +84,7 @@ func List(ctx context.Context, st store.Store, app store.App, pageNumber, pageSi
 	if len(errs) > 0 {
 		return Page{}, problem.Validation(errs)
 	}
-	rows, total, err := st.ListEvents(ctx, app.ID, pageOffset(pageNumber, pageSize), pageSize)
+	rows, total, err := s.store.ListEvents(ctx, app.ID, pageOffset(pageNumber, pageSize), pageSize)
 	if err != nil {
 		return Page{}, problem.Internal(fmt.Errorf("list events: %w", err))
 	}
@@ -89,9 +114,32 @@ func pageOffset(pageNumber, pageSize int) int {
 	return (pageNumber - 1) * pageSize
 }
 
-// Flush stores the buffered events of a finished request if the app has
-// event logging enabled; lookupApp finds the app by id.
-func Flush(ctx context.Context, st store.Store, b *Buffer, lookupApp func(ctx context.Context, appID string) (store.App, error)) error {
+// keepTimeout bounds storing the events of a finished request.
+const keepTimeout = 5 * time.Second
+
+// Keep stores the events buffered in b for a request that has ended, if
+// the app logs events; failed requests are included, as in the original
+// server. It runs apart from the request's cancellation (the client may
+// be gone), within keepTimeout. known is the app the request acted for
+// when the caller has it at hand (zero: it is read from the store). A
+// failure is logged: the request's answer stands.
+func (s *Service) Keep(ctx context.Context, b *Buffer, known store.App) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keepTimeout)
+	defer cancel()
+	lookup := func(ctx context.Context, appID string) (store.App, error) {
+		if known.ID != "" && known.ID == appID {
+			return known, nil
+		}
+		return s.store.GetApp(ctx, appID)
+	}
+	if err := s.flush(ctx, b, lookup); err != nil {
+		s.log.Error("store events", "err", err)
+	}
+}
+
+// flush stores the buffered events if the app has event logging enabled;
+// lookupApp finds the app by id.
+func (s *Service) flush(ctx context.Context, b *Buffer, lookupApp func(ctx context.Context, appID string) (store.App, error)) error {
 	appID, rows := b.Take()
 	if len(rows) == 0 {
 		return nil
@@ -101,22 +149,22 @@ func Flush(ctx context.Context, st store.Store, b *Buffer, lookupApp func(ctx co
 		// Unknown app or logging off: events are dropped, as designed.
 		return nil
 	}
-	return st.AddEvents(ctx, rows)
+	return s.store.AddEvents(ctx, rows)
 }
 
 // PurgeExpired deletes events older than each app's retention period.
-func PurgeExpired(ctx context.Context, st store.Store, now time.Time) error {
-	ids, err := st.ListAppIDs(ctx)
+func (s *Service) PurgeExpired(ctx context.Context, now time.Time) error {
+	ids, err := s.store.ListAppIDs(ctx)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		app, err := st.GetApp(ctx, id)
+		app, err := s.store.GetApp(ctx, id)
 		if err != nil {
 			continue // deleted meanwhile
 		}
 		cutoff := now.AddDate(0, 0, -app.Features.EventLoggingRetentionDays)
-		if err := st.DeleteEventsBefore(ctx, id, cutoff); err != nil {
+		if err := s.store.DeleteEventsBefore(ctx, id, cutoff); err != nil {
 			return err
 		}
 	}

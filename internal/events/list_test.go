@@ -38,7 +38,7 @@ func TestListPageOffset(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &pageStore{}
-			if _, err := List(context.Background(), st, app, tt.pageNumber, tt.size); err != nil {
+			if _, err := New(st, nil).List(context.Background(), app, tt.pageNumber, tt.size); err != nil {
 				t.Fatal(err)
 			}
 			if st.offset != tt.wantOffset || st.limit != tt.size {

@@ -35,6 +35,7 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/mail"
@@ -42,6 +43,7 @@ import (
 	"github.com/passwordless-oss/server/internal/mds/mdstest"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/ratelimit"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
@@ -154,7 +156,9 @@ func newBadInputOn(t testing.TB, st store.Store, conn *sql.Conn) *badInput {
 		Users:         users.New(st),
 		Configs:       configs,
 		MagicLinks:    magiclink.New(st, passkeys, mailer, magiclink.Config{}, clk.Now),
-		Store:         st,
+		Events:        events.New(st, nil),
+		Reports:       reports.New(st),
+		Health:        st,
 		ManagementKey: testManagementKey,
 		Version:       "test",
 		// The matrix sends hundreds of wrong management keys from one

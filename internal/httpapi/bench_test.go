@@ -12,10 +12,12 @@ import (
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/bench"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/mds"
 	"github.com/passwordless-oss/server/internal/mds/mdstest"
 	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 	"github.com/passwordless-oss/server/internal/token"
@@ -48,7 +50,9 @@ func newBenchClient(b *testing.B) *bench.Client {
 		Apps:          apps.New(st, sealer, nil),
 		Users:         users.New(st),
 		Configs:       configs,
-		Store:         st,
+		Events:        events.New(st, nil),
+		Reports:       reports.New(st),
+		Health:        st,
 		ManagementKey: testManagementKey,
 		Version:       "bench",
 	}))

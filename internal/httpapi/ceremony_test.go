@@ -149,7 +149,7 @@ func TestSignatureCounter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, func(d *passkey.Deps) { d.AllowCounterRegression = tt.allow })
+			e := newEnv(t, withDeps(func(d *passkey.Deps) { d.AllowCounterRegression = tt.allow }))
 			a := softauthn.New()
 			e.register(a, map[string]any{"userId": "u1", "username": "alice"})
 			for i, n := range tt.counts {
@@ -581,7 +581,7 @@ func TestSigninTokenReportsVerifiedRPID(t *testing.T) {
 func TestCountryHeader(t *testing.T) {
 	for kind, open := range teststores.Both {
 		t.Run(kind, func(t *testing.T) {
-			e := newEnv(t, open)
+			e := newEnv(t, onStore(open))
 			a := softauthn.New()
 			e.register(a, map[string]any{"userId": "u1", "username": "alice"})
 			for _, tt := range []struct{ header, want string }{

@@ -13,10 +13,12 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/mds"
 	"github.com/passwordless-oss/server/internal/mds/mdstest"
 	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/teststores"
@@ -54,32 +56,61 @@ type env struct {
 	client *http.Client
 }
 
-// storeOpener, as an option of newEnv, opens the store to use instead of
-// a fresh SQLite file (teststores.Postgres, or either of teststores.Both).
-type storeOpener = func(testing.TB) store.Store
+// envOption changes how newEnv builds its server.
+type envOption func(*envSetup)
 
-// newEnv takes options of type func(*httpapi.Config),
-// func(*httpapi.Config, func() time.Time) (for parts that need the
-// environment's settable clock), func(*passkey.Deps) and storeOpener.
-func newEnv(t *testing.T, opts ...any) *env {
+// envSetup is what newEnv builds the server from; options change it.
+type envSetup struct {
+	// open opens the store (default: a fresh SQLite file).
+	open   func(testing.TB) store.Store
+	deps   []func(*passkey.Deps)
+	config []func(*httpapi.Config, envParts)
+}
+
+// envParts are the parts of the environment a configuration option may
+// build on: its store and its settable clock.
+type envParts struct {
+	store store.Store
+	now   func() time.Time
+}
+
+// onStore runs the environment on the store open opens
+// (teststores.Postgres, or either of teststores.Both).
+func onStore(open func(testing.TB) store.Store) envOption {
+	return func(s *envSetup) { s.open = open }
+}
+
+// withDeps changes the ceremony service's collaborators.
+func withDeps(f func(*passkey.Deps)) envOption {
+	return func(s *envSetup) { s.deps = append(s.deps, f) }
+}
+
+// withConfig changes the transport's configuration.
+func withConfig(f func(*httpapi.Config)) envOption {
+	return withParts(func(c *httpapi.Config, _ envParts) { f(c) })
+}
+
+// withParts changes the transport's configuration with parts built on the
+// environment's store or clock.
+func withParts(f func(*httpapi.Config, envParts)) envOption {
+	return func(s *envSetup) { s.config = append(s.config, f) }
+}
+
+func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	open := teststores.SQLite
+	setup := envSetup{open: teststores.SQLite}
 	for _, o := range opts {
-		if o, ok := o.(storeOpener); ok {
-			open = o
-		}
+		o(&setup)
 	}
-	st := open(t)
+	st := setup.open(t)
 	clk := &clock{t: time.Now().UTC()}
 	sealer := token.NewSealer(st, clk.Now)
 	configs := authconfig.New(st, clk.Now)
 	md := mdstest.Metadata(t)
 	attest := attestation.New(st, func() *mds.Metadata { return md }, clk.Now)
 	deps := passkey.Deps{Store: st, Tokens: sealer, Configs: configs, Policy: attest, Now: clk.Now}
-	for _, o := range opts {
-		if o, ok := o.(func(*passkey.Deps)); ok {
-			o(&deps)
-		}
+	for _, f := range setup.deps {
+		f(&deps)
 	}
 	cfg := httpapi.Config{
 		Passkeys:      passkey.New(deps),
@@ -87,17 +118,14 @@ func newEnv(t *testing.T, opts ...any) *env {
 		Apps:          apps.New(st, sealer, clk.Now),
 		Users:         users.New(st),
 		Configs:       configs,
-		Store:         st,
+		Events:        events.New(st, nil),
+		Reports:       reports.New(st),
+		Health:        st,
 		ManagementKey: testManagementKey,
 		Version:       "test",
 	}
-	for _, o := range opts {
-		switch o := o.(type) {
-		case func(*httpapi.Config):
-			o(&cfg)
-		case func(*httpapi.Config, func() time.Time):
-			o(&cfg, clk.Now)
-		}
+	for _, f := range setup.config {
+		f(&cfg, envParts{store: st, now: clk.Now})
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)

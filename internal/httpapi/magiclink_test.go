@@ -14,14 +14,14 @@ import (
 
 // withMagicLinks wires magic links that send through a real SMTP client to
 // an in-process SMTP server, on the environment's clock.
-func withMagicLinks(t *testing.T, smtp *mailtest.Server, cfg magiclink.Config) func(*httpapi.Config, func() time.Time) {
-	return func(c *httpapi.Config, now func() time.Time) {
+func withMagicLinks(t *testing.T, smtp *mailtest.Server, cfg magiclink.Config) envOption {
+	return withParts(func(c *httpapi.Config, p envParts) {
 		mailer, err := mail.NewSMTPMailer(mail.SMTPConfig{Host: smtp.Host, Port: smtp.Port, TLSPolicy: mail.TLSNone, From: "no-reply@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.MagicLinks = magiclink.New(c.Store, c.Passkeys, mailer, cfg, now)
-	}
+		c.MagicLinks = magiclink.New(p.store, c.Passkeys, mailer, cfg, p.now)
+	})
 }
 
 var tokenInLink = regexp.MustCompile(`token=(verify_[A-Za-z0-9_-]+)`)

@@ -175,10 +175,10 @@ func (c *call) healthStorage() error {
 	start := time.Now()
 	check := healthCheck{Status: "Healthy", Data: map[string]any{}}
 	status := http.StatusOK
-	if err := c.store.Ping(c.r.Context()); err != nil {
+	if err := c.health.Ping(c.r.Context()); err != nil {
 		c.log.Error("storage health check failed", "err", err)
 		check.Status, status = "Unhealthy", http.StatusServiceUnavailable
-	} else if err := c.store.Degraded(); err != nil {
+	} else if err := c.health.Degraded(); err != nil {
 		// Reads are served, so the instance stays in rotation (200), but
 		// the report says writes are refused.
 		check.Status, check.Description = "Degraded", err.Error()

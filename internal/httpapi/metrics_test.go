@@ -20,8 +20,8 @@ import (
 )
 
 // withMetrics records the environment's metrics into m.
-func withMetrics(m *metrics.Metrics) func(*httpapi.Config) {
-	return func(c *httpapi.Config) { c.Metrics = m }
+func withMetrics(m *metrics.Metrics) envOption {
+	return withConfig(func(c *httpapi.Config) { c.Metrics = m })
 }
 
 // counter reads one series of m, for the tests below.
@@ -129,15 +129,15 @@ func TestUnknownPathsShareOneLabel(t *testing.T) {
 func TestRejectionMetrics(t *testing.T) {
 	m := metrics.New("test")
 	smtp := mailtest.NewServer(t)
-	e := newEnv(t, withMetrics(m), func(c *httpapi.Config, now func() time.Time) {
-		c.PublicLimiter = ratelimit.New(1, time.Minute, now)
-		c.ManagementFailures = ratelimit.NewSliding(2, time.Minute, now)
+	e := newEnv(t, withMetrics(m), withParts(func(c *httpapi.Config, p envParts) {
+		c.PublicLimiter = ratelimit.New(1, time.Minute, p.now)
+		c.ManagementFailures = ratelimit.NewSliding(2, time.Minute, p.now)
 		mailer, err := mail.NewSMTPMailer(mail.SMTPConfig{Host: smtp.Host, Port: smtp.Port, TLSPolicy: mail.TLSNone, From: "no-reply@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.MagicLinks = magiclink.New(c.Store, c.Passkeys, m.WrapMailer(mailer), magiclink.Config{RateLimit: 2, RateWindow: time.Hour}, now)
-	})
+		c.MagicLinks = magiclink.New(p.store, c.Passkeys, m.WrapMailer(mailer), magiclink.Config{RateLimit: 2, RateWindow: time.Hour}, p.now)
+	}))
 
 	e.do("POST", "/signin/begin", e.public(), clientBody(nil)).want(200)
 	e.do("POST", "/signin/begin", e.public(), clientBody(nil)).want(429)

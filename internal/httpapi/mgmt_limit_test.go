@@ -21,10 +21,10 @@ func TestManagementKeyGuessingAcrossMinuteBoundary(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 59, 500e6, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	e := newEnv(t, func(c *httpapi.Config) {
+	e := newEnv(t, withConfig(func(c *httpapi.Config) {
 		c.ManagementFailures = ratelimit.NewSliding(10, time.Minute, clock)
 		c.ClientIPHeader = "X-Forwarded-For"
-	})
+	}))
 	from := func(key string) http.Header {
 		return http.Header{"X-Forwarded-For": {"203.0.113.7"}, "ManagementKey": {key}}
 	}

@@ -288,7 +288,7 @@ func TestOpenAPIContract(t *testing.T) {
 	smtp := mailtest.NewServer(t)
 	// Every management route answers a request without its key, more
 	// than the default limit of failures allows.
-	failures := func(cfg *httpapi.Config) { cfg.ManagementFailures = ratelimit.NewSliding(1000, time.Minute, nil) }
+	failures := withConfig(func(cfg *httpapi.Config) { cfg.ManagementFailures = ratelimit.NewSliding(1000, time.Minute, nil) })
 	e := newEnv(t, withMagicLinks(t, smtp, magiclink.Config{}), failures)
 	c.watch(e)
 	mgmtApp := "/admin/apps/" + e.appID
@@ -520,10 +520,10 @@ func TestOpenAPIContract(t *testing.T) {
 	e.do("DELETE", "/admin/apps/fourth", mgmt(), nil).want(200)
 
 	// Limits, on a server of their own.
-	busy := newEnv(t, func(cfg *httpapi.Config) {
+	busy := newEnv(t, withConfig(func(cfg *httpapi.Config) {
 		cfg.PublicLimiter = ratelimit.New(1, time.Hour, nil)
 		cfg.MaxBodyMemory = 64 << 10
-	})
+	}))
 	c.watch(busy)
 	busy.do("POST", "/signin/begin", busy.public(), clientBody(nil)).want(200)
 	busy.do("POST", "/signin/begin", busy.public(), clientBody(nil)).wantProblem(429, map[string]any{"errorCode": "rate_limit_exceeded"})

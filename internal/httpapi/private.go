@@ -171,7 +171,7 @@ func (c *call) listEvents() error {
 			return err
 		}
 	}
-	res, err := events.List(c.r.Context(), c.store, c.p.App, page, size)
+	res, err := c.eventLog.List(c.r.Context(), c.p.App, page, size)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (c *call) credentialsReport() error {
 	if err != nil {
 		return err
 	}
-	res, err := reports.Credentials(c.r.Context(), c.store, c.p.App.ID, from, to)
+	res, err := c.reports.Credentials(c.r.Context(), c.p.App.ID, from, to)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (c *call) activeUsersReport() error {
 	if err != nil {
 		return err
 	}
-	res, err := reports.ActiveUsers(c.r.Context(), c.store, c.p.App.ID, from, to)
+	res, err := c.reports.ActiveUsers(c.r.Context(), c.p.App.ID, from, to)
 	if err != nil {
 		return err
 	}

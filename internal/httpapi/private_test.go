@@ -449,7 +449,7 @@ func TestEventsPageBounds(t *testing.T) {
 func TestReports(t *testing.T) {
 	e := newEnv(t)
 	e.register(softauthn.New(), map[string]any{"userId": "u1", "username": "alice"})
-	if err := reports.Snapshot(t.Context(), e.store, e.clock.Now()); err != nil {
+	if err := reports.New(e.store).Snapshot(t.Context(), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	today := e.clock.Now().Format("2006-01-02")

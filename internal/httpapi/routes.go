@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/problem"
-	"github.com/passwordless-oss/server/internal/store"
 )
 
 // access says how an endpoint authenticates.
@@ -74,74 +72,83 @@ func (s *Server) routes() {
 
 	// Public endpoints, driven by the browser client (ApiKey).
 	ps := s.passkeys
-	s.route("/register/begin", "POST", pk(apikey.ScopeRegister, withBody(ps.RegisterBegin)))
-	s.route("/register/complete", "POST", pk(apikey.ScopeRegister, s.countCeremony(metrics.Register, withClient(ps.RegisterComplete))))
-	s.route("/signin/begin", "POST", pk(apikey.ScopeLogin, withBody(ps.SigninBegin)))
-	s.route("/signin/complete", "POST", pk(apikey.ScopeLogin, s.countCeremony(metrics.Signin, withClient(ps.SigninComplete))))
+	s.route("/register/begin", post(pk(apikey.ScopeRegister, withBody(ps.RegisterBegin))))
+	s.route("/register/complete", post(pk(apikey.ScopeRegister, s.countCeremony(metrics.Register, withClient(ps.RegisterComplete)))))
+	s.route("/signin/begin", post(pk(apikey.ScopeLogin, withBody(ps.SigninBegin))))
+	s.route("/signin/complete", post(pk(apikey.ScopeLogin, s.countCeremony(metrics.Signin, withClient(ps.SigninComplete)))))
 
 	// Private endpoints, called by the site's backend (ApiSecret).
-	s.route("/register/token", "POST", sk(apikey.ScopeTokenRegister, withBody(ps.RegisterToken)))
-	s.route("/signin/verify", "POST", sk(apikey.ScopeTokenVerify, s.countVerify(withBody(ps.Verify))))
-	s.route("/signin/generate-token", "POST", sk(apikey.ScopeTokenVerify, withBody(ps.GenerateToken)))
-	s.route("/alias", "POST", sk("", (*call).setAliases))
-	s.route("/alias/list", "GET", sk("", (*call).listAliases))
-	s.route("/credentials/list", "GET", sk("", (*call).listCredentialsGET), "POST", sk("", (*call).listCredentialsPOST))
-	s.route("/credentials/delete", "POST", sk("", (*call).deleteCredential))
-	s.route("/users/list", "GET", sk("", (*call).listUsers))
-	s.route("/users/count", "GET", sk("", (*call).countUsers))
-	s.route("/users/delete", "POST", sk("", (*call).deleteUser))
-	s.route("/auth-configs/list", "GET", sk("", (*call).listAuthConfigs))
-	s.route("/auth-configs/add", "POST", sk("", (*call).addAuthConfig))
-	s.route("/auth-configs", "POST", sk("", (*call).editAuthConfig))
-	s.route("/auth-configs/delete", "POST", sk("", (*call).deleteAuthConfig))
-	s.route("/events", "GET", sk("", (*call).listEvents))
-	s.route("/apps/features", "POST", sk("", (*call).setSelfFeatures))
-	s.route("/magic-links/send", "POST", sk("", (*call).sendMagicLink))
-	s.route("/reporting/credentials/periodic", "GET", sk("", (*call).credentialsReport))
-	s.route("/reporting/active-users/periodic", "GET", sk("", (*call).activeUsersReport))
-	s.route("/authenticators/list", "GET", sk("", (*call).listAuthenticators))
-	s.route("/authenticators/add", "POST", sk("", (*call).addAuthenticators))
-	s.route("/authenticators/remove", "POST", sk("", (*call).removeAuthenticators))
+	s.route("/register/token", post(sk(apikey.ScopeTokenRegister, withBody(ps.RegisterToken))))
+	s.route("/signin/verify", post(sk(apikey.ScopeTokenVerify, s.countVerify(withBody(ps.Verify)))))
+	s.route("/signin/generate-token", post(sk(apikey.ScopeTokenVerify, withBody(ps.GenerateToken))))
+	s.route("/alias", post(sk("", (*call).setAliases)))
+	s.route("/alias/list", get(sk("", (*call).listAliases)))
+	s.route("/credentials/list", get(sk("", (*call).listCredentialsGET)), post(sk("", (*call).listCredentialsPOST)))
+	s.route("/credentials/delete", post(sk("", (*call).deleteCredential)))
+	s.route("/users/list", get(sk("", (*call).listUsers)))
+	s.route("/users/count", get(sk("", (*call).countUsers)))
+	s.route("/users/delete", post(sk("", (*call).deleteUser)))
+	s.route("/auth-configs/list", get(sk("", (*call).listAuthConfigs)))
+	s.route("/auth-configs/add", post(sk("", (*call).addAuthConfig)))
+	s.route("/auth-configs", post(sk("", (*call).editAuthConfig)))
+	s.route("/auth-configs/delete", post(sk("", (*call).deleteAuthConfig)))
+	s.route("/events", get(sk("", (*call).listEvents)))
+	s.route("/apps/features", post(sk("", (*call).setSelfFeatures)))
+	s.route("/magic-links/send", post(sk("", (*call).sendMagicLink)))
+	s.route("/reporting/credentials/periodic", get(sk("", (*call).credentialsReport)))
+	s.route("/reporting/active-users/periodic", get(sk("", (*call).activeUsersReport)))
+	s.route("/authenticators/list", get(sk("", (*call).listAuthenticators)))
+	s.route("/authenticators/add", post(sk("", (*call).addAuthenticators)))
+	s.route("/authenticators/remove", post(sk("", (*call).removeAuthenticators)))
 
 	// Management endpoints (ManagementKey).
-	s.route("/admin/apps/{appId}/available", "GET", mk((*call).appAvailable))
-	s.route("/admin/apps/{appId}/create", "POST", mk((*call).appCreate))
-	s.route("/admin/apps/{appId}/features", "GET", mk((*call).appFeatures), "POST", mk((*call).appSetFeatures))
-	s.route("/admin/apps/{appId}/freeze", "POST", mk((*call).appFreeze))
-	s.route("/admin/apps/{appId}/unfreeze", "POST", mk((*call).appUnfreeze))
-	s.route("/admin/apps/{appId}/public-keys", "POST", mk((*call).keyCreatePublic))
-	s.route("/admin/apps/{appId}/secret-keys", "POST", mk((*call).keyCreateSecret))
-	s.route("/admin/apps/{appId}/api-keys", "GET", mk((*call).keyList))
-	s.route("/admin/apps/{appId}/api-keys/{keyId}/lock", "POST", mk((*call).keyLock))
-	s.route("/admin/apps/{appId}/api-keys/{keyId}/unlock", "POST", mk((*call).keyUnlock))
-	s.route("/admin/apps/{appId}/api-keys/{keyId}", "DELETE", mk((*call).keyDelete))
-	s.route("/admin/apps/{appId}/can-delete-immediately", "GET", mk((*call).appCanDeleteImmediately))
-	s.route("/admin/apps/{appId}/mark-delete", "POST", mk((*call).appMarkDelete))
-	s.route("/admin/apps/{appId}/cancel-delete", "POST", mk((*call).appCancelDelete))
-	s.route("/admin/apps/{appId}", "DELETE", mk((*call).appDelete))
-	s.route("/apps/list-pending-deletion", "GET", mk((*call).appsPendingDeletion))
-	s.route("/mds/attestation-types", "GET", mk((*call).mdsAttestationTypes))
-	s.route("/mds/certification-statuses", "GET", mk((*call).mdsCertificationStatuses))
-	s.route("/mds/entries", "GET", mk((*call).mdsEntries))
+	s.route("/admin/apps/{appId}/available", get(mk((*call).appAvailable)))
+	s.route("/admin/apps/{appId}/create", post(mk((*call).appCreate)))
+	s.route("/admin/apps/{appId}/features", get(mk((*call).appFeatures)), post(mk((*call).appSetFeatures)))
+	s.route("/admin/apps/{appId}/freeze", post(mk((*call).appFreeze)))
+	s.route("/admin/apps/{appId}/unfreeze", post(mk((*call).appUnfreeze)))
+	s.route("/admin/apps/{appId}/public-keys", post(mk((*call).keyCreatePublic)))
+	s.route("/admin/apps/{appId}/secret-keys", post(mk((*call).keyCreateSecret)))
+	s.route("/admin/apps/{appId}/api-keys", get(mk((*call).keyList)))
+	s.route("/admin/apps/{appId}/api-keys/{keyId}/lock", post(mk((*call).keyLock)))
+	s.route("/admin/apps/{appId}/api-keys/{keyId}/unlock", post(mk((*call).keyUnlock)))
+	s.route("/admin/apps/{appId}/api-keys/{keyId}", del(mk((*call).keyDelete)))
+	s.route("/admin/apps/{appId}/can-delete-immediately", get(mk((*call).appCanDeleteImmediately)))
+	s.route("/admin/apps/{appId}/mark-delete", post(mk((*call).appMarkDelete)))
+	s.route("/admin/apps/{appId}/cancel-delete", post(mk((*call).appCancelDelete)))
+	s.route("/admin/apps/{appId}", del(mk((*call).appDelete)))
+	s.route("/apps/list-pending-deletion", get(mk((*call).appsPendingDeletion)))
+	s.route("/mds/attestation-types", get(mk((*call).mdsAttestationTypes)))
+	s.route("/mds/certification-statuses", get(mk((*call).mdsCertificationStatuses)))
+	s.route("/mds/entries", get(mk((*call).mdsEntries)))
 
 	// Anonymous.
-	s.route("/health/http", "GET", open((*call).healthHTTP))
-	s.route("/health/storage", "GET", open((*call).healthStorage))
-	s.route("/health/version", "GET", open((*call).healthVersion))
-	s.route("/health/throw/api", "GET", open((*call).healthThrow))
-	s.route("/openapi.json", "GET", open((*call).openAPI))
+	s.route("/health/http", get(open((*call).healthHTTP)))
+	s.route("/health/storage", get(open((*call).healthStorage)))
+	s.route("/health/version", get(open((*call).healthVersion)))
+	s.route("/health/throw/api", get(open((*call).healthThrow)))
+	s.route("/openapi.json", get(open((*call).openAPI)))
 	s.mux.HandleFunc("/", s.root)
 }
 
-// route registers the endpoints of one path, given as method/endpoint
-// pairs. Method dispatch is ours so that 405s are problem documents.
-func (s *Server) route(pattern string, pairs ...any) {
+// method is one method of a route and the endpoint that answers it.
+type method struct {
+	name string
+	ep   endpoint
+}
+
+func get(ep endpoint) method  { return method{http.MethodGet, ep} }
+func post(ep endpoint) method { return method{http.MethodPost, ep} }
+func del(ep endpoint) method  { return method{http.MethodDelete, ep} }
+
+// route registers the endpoints of one path, one per method. Method
+// dispatch is ours so that 405s are problem documents.
+func (s *Server) route(pattern string, ms ...method) {
 	methods := map[string]endpoint{}
 	var allow []string
-	for i := 0; i < len(pairs); i += 2 {
-		m := pairs[i].(string)
-		methods[m] = pairs[i+1].(endpoint)
-		allow = append(allow, m)
+	for _, m := range ms {
+		methods[m.name] = m.ep
+		allow = append(allow, m.name)
 	}
 	slices.Sort(allow)
 	for _, m := range allow {
@@ -156,7 +163,9 @@ func (s *Server) route(pattern string, pairs ...any) {
 		}
 		ctx, buf := events.NewContext(r.Context(), time.Now())
 		c := &call{Server: s, w: w, r: r.WithContext(ctx), events: buf}
-		defer s.flushEvents(c)
+		// The request's audit events are kept after the response, failed
+		// requests included.
+		defer func() { s.eventLog.Keep(c.r.Context(), c.events, c.p.App) }()
 		if err := s.authorize(c, ep); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -165,22 +174,6 @@ func (s *Server) route(pattern string, pairs ...any) {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-// flushEvents stores the request's audit events, if the app logs them. It
-// runs after the response, failed requests included.
-func (s *Server) flushEvents(c *call) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), 5*time.Second)
-	defer cancel()
-	lookup := func(ctx context.Context, appID string) (store.App, error) {
-		if c.p.App.ID == appID {
-			return c.p.App, nil
-		}
-		return s.store.GetApp(ctx, appID)
-	}
-	if err := events.Flush(ctx, s.store, c.events, lookup); err != nil {
-		s.log.Error("store events", "err", err)
-	}
 }
 
 func (s *Server) authorize(c *call, ep endpoint) error {

@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -24,24 +25,28 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/metrics"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/ratelimit"
-	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
 // Config is what the transport needs.
 type Config struct {
-	Passkeys      *passkey.Service
-	Apps          *apps.Service
-	Users         *users.Service
-	Configs       *authconfig.Service
-	Attestation   *attestation.Service
-	MagicLinks    *magiclink.Service
-	Store         store.Store
+	Passkeys    *passkey.Service
+	Apps        *apps.Service
+	Users       *users.Service
+	Configs     *authconfig.Service
+	Attestation *attestation.Service
+	MagicLinks  *magiclink.Service
+	Events      *events.Service
+	Reports     *reports.Service
+	// Health answers /health/storage.
+	Health        Health
 	ManagementKey string
 	Version       string
 	// PublicLimiter limits public-endpoint requests per app and client IP
@@ -69,6 +74,15 @@ type Config struct {
 	Log     *slog.Logger
 }
 
+// Health is what the storage health check asks of the storage (a
+// store.Store offers both).
+type Health interface {
+	// Ping checks that the storage is reachable.
+	Ping(ctx context.Context) error
+	// Degraded says why writes are refused while reads work, or nil.
+	Degraded() error
+}
+
 // Server is the API's http.Handler.
 type Server struct {
 	passkeys      *passkey.Service
@@ -77,7 +91,9 @@ type Server struct {
 	configs       *authconfig.Service
 	attestation   *attestation.Service
 	magicLinks    *magiclink.Service
-	store         store.Store
+	eventLog      *events.Service
+	reports       *reports.Service
+	health        Health
 	managementKey [32]byte
 	version       string
 	limiter       *ratelimit.Limiter
@@ -106,7 +122,9 @@ func New(cfg Config) *Server {
 		configs:       cfg.Configs,
 		attestation:   cfg.Attestation,
 		magicLinks:    cfg.MagicLinks,
-		store:         cfg.Store,
+		eventLog:      cfg.Events,
+		reports:       cfg.Reports,
+		health:        cfg.Health,
 		managementKey: sha256.Sum256([]byte(cfg.ManagementKey)),
 		version:       cfg.Version,
 		limiter:       cfg.PublicLimiter,

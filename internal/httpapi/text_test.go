@@ -14,7 +14,7 @@ import (
 func TestTextPostgreSQLCannotHold(t *testing.T) {
 	for kind, open := range teststores.Both {
 		t.Run(kind, func(t *testing.T) {
-			e := newEnv(t, open)
+			e := newEnv(t, onStore(open))
 			for _, path := range []string{
 				"/alias/list?userId=%FF", "/alias/list?userid=a%00b",
 				"/credentials/list?userId=%FF%FE", "/auth-configs/list?purpose=%FF",

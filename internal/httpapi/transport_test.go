@@ -18,10 +18,10 @@ import (
 // stands still unless advanced: on the wall clock a minute boundary could
 // fall between the requests and reset the window.
 func TestPublicRateLimit(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config, now func() time.Time) {
-		c.PublicLimiter = ratelimit.New(3, time.Minute, now)
+	e := newEnv(t, withParts(func(c *httpapi.Config, p envParts) {
+		c.PublicLimiter = ratelimit.New(3, time.Minute, p.now)
 		c.ClientIPHeader = "X-Forwarded-For"
-	})
+	}))
 	from := func(ip string) http.Header {
 		h := e.public()
 		h.Set("X-Forwarded-For", ip+", 10.0.0.1")
@@ -371,10 +371,10 @@ func TestDeletionLifecycle(t *testing.T) {
 // gets no answers; other clients are unaffected, and a new minute resets.
 func TestManagementKeyGuessing(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(c *httpapi.Config) {
+	e := newEnv(t, withConfig(func(c *httpapi.Config) {
 		c.ManagementFailures = ratelimit.NewSliding(10, time.Minute, func() time.Time { return now })
 		c.ClientIPHeader = "X-Forwarded-For"
-	})
+	}))
 	from := func(ip, key string) http.Header {
 		return http.Header{"X-Forwarded-For": {ip}, "ManagementKey": {key}}
 	}

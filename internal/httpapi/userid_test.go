@@ -34,7 +34,7 @@ func TestUserIDLimit(t *testing.T) {
 	okStatus := map[string]int{"/alias": 204, "/magic-links/send": 204, "/register/token": 200}
 	for kind, open := range teststores.Both {
 		t.Run(kind, func(t *testing.T) {
-			e := newEnv(t, open, withMagicLinks(t, mailtest.NewServer(t), magiclink.Config{}))
+			e := newEnv(t, onStore(open), withMagicLinks(t, mailtest.NewServer(t), magiclink.Config{}))
 			e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":100}`).want(204)
 			for _, ep := range endpoints {
 				// 65 bytes in 33 characters: the limit counts bytes. The

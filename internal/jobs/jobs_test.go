@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/jobs"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/teststores"
 )
@@ -39,7 +41,8 @@ func TestRunOnce(t *testing.T) {
 				seed(t, st)
 				// Twice: the jobs are idempotent.
 				for range 2 {
-					err := jobs.RunOnce(t.Context(), tt.wrap(st), now)
+					w := tt.wrap(st)
+					err := jobs.New(w, reports.New(w), events.New(w, nil)).RunOnce(t.Context(), now)
 					if tt.wantErr == nil && err != nil {
 						t.Fatal(err)
 					}

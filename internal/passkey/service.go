@@ -51,9 +51,20 @@ type RegistrationPolicy interface {
 	CheckRegistration(ctx context.Context, app store.App, aaguid []byte, attestation string) error
 }
 
+// Store is the part of store.Store the ceremonies use.
+type Store interface {
+	AddCredential(ctx context.Context, cred store.Credential, aliases []store.Alias, once *store.Once) error
+	AliasOwner(ctx context.Context, appID, hash string) (string, error)
+	ConsumeOnce(ctx context.Context, appID, id string, expiresAt time.Time) error
+	CountUsers(ctx context.Context, appID string) (int64, error)
+	GetCredential(ctx context.Context, appID string, credentialID []byte) (store.Credential, error)
+	ListCredentials(ctx context.Context, appID, userID string) ([]store.Credential, error)
+	RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse, once *store.Once) error
+}
+
 // Deps are the collaborators of a Service.
 type Deps struct {
-	Store   store.Store
+	Store   Store
 	Tokens  *token.Sealer
 	Configs *authconfig.Service
 	// Policy may be nil: every verified credential is accepted.
@@ -68,7 +79,7 @@ type Deps struct {
 
 // Service runs ceremonies for one server; it is safe for concurrent use.
 type Service struct {
-	store   store.Store
+	store   Store
 	tokens  *token.Sealer
 	configs *authconfig.Service
 	policy  RegistrationPolicy

@@ -14,6 +14,24 @@ import (
 
 const dateLayout = "2006-01-02"
 
+// Store is the part of store.Store the reports use.
+type Store interface {
+	ListCredentialReports(ctx context.Context, appID string, from, to time.Time) ([]store.CredentialReport, error)
+	ListActiveUserReports(ctx context.Context, appID string, from, to time.Time) ([]store.ActiveUserReport, error)
+	PutCredentialReport(ctx context.Context, appID string, r store.CredentialReport) error
+	PutActiveUserReport(ctx context.Context, appID string, r store.ActiveUserReport) error
+	ListAppIDs(ctx context.Context) ([]string, error)
+	CountUsers(ctx context.Context, appID string) (int64, error)
+	CountCredentials(ctx context.Context, appID string) (int64, error)
+	CountActiveUsers(ctx context.Context, appID string, since time.Time) (int64, error)
+}
+
+// Service serves the reports and takes their snapshots.
+type Service struct{ store Store }
+
+// New returns a Service.
+func New(st Store) *Service { return &Service{store: st} }
+
 // CredentialsRow is one entry of GET /reporting/credentials/periodic.
 type CredentialsRow struct {
 	CreatedAt   string `json:"createdAt"`
@@ -47,8 +65,8 @@ func ParseRange(from, to string) (time.Time, time.Time, error) {
 }
 
 // Credentials returns the credentials report rows between from and to.
-func Credentials(ctx context.Context, st store.Store, appID string, from, to time.Time) ([]CredentialsRow, error) {
-	rows, err := st.ListCredentialReports(ctx, appID, from, to)
+func (s *Service) Credentials(ctx context.Context, appID string, from, to time.Time) ([]CredentialsRow, error) {
+	rows, err := s.store.ListCredentialReports(ctx, appID, from, to)
 	if err != nil {
 		return nil, problem.Internal(fmt.Errorf("list credential reports: %w", err))
 	}
@@ -60,8 +78,8 @@ func Credentials(ctx context.Context, st store.Store, appID string, from, to tim
 }
 
 // ActiveUsers returns the active-users report rows between from and to.
-func ActiveUsers(ctx context.Context, st store.Store, appID string, from, to time.Time) ([]ActiveUsersRow, error) {
-	rows, err := st.ListActiveUserReports(ctx, appID, from, to)
+func (s *Service) ActiveUsers(ctx context.Context, appID string, from, to time.Time) ([]ActiveUsersRow, error) {
+	rows, err := s.store.ListActiveUserReports(ctx, appID, from, to)
 	if err != nil {
 		return nil, problem.Internal(fmt.Errorf("list active user reports: %w", err))
 	}
@@ -75,8 +93,8 @@ func ActiveUsers(ctx context.Context, st store.Store, appID string, from, to tim
 // Snapshot writes today's report rows of every app. Rows are keyed by
 // date and replaced, so running it often (and on several instances) only
 // keeps today's row current.
-func Snapshot(ctx context.Context, st store.Store, now time.Time) error {
-	ids, err := st.ListAppIDs(ctx)
+func (s *Service) Snapshot(ctx context.Context, now time.Time) error {
+	ids, err := s.store.ListAppIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list apps: %w", err)
 	}
@@ -84,7 +102,7 @@ func Snapshot(ctx context.Context, st store.Store, now time.Time) error {
 	// others their snapshot.
 	var errs []error
 	for _, id := range ids {
-		if err := SnapshotApp(ctx, st, id, now); err != nil {
+		if err := s.SnapshotApp(ctx, id, now); err != nil {
 			errs = append(errs, fmt.Errorf("app %s: %w", id, err))
 		}
 	}
@@ -93,26 +111,26 @@ func Snapshot(ctx context.Context, st store.Store, now time.Time) error {
 
 // SnapshotApp writes today's report rows of one app, replacing any taken
 // earlier today.
-func SnapshotApp(ctx context.Context, st store.Store, appID string, now time.Time) error {
+func (s *Service) SnapshotApp(ctx context.Context, appID string, now time.Time) error {
 	day := now.UTC().Truncate(24 * time.Hour)
-	users, err := st.CountUsers(ctx, appID)
+	users, err := s.store.CountUsers(ctx, appID)
 	if err != nil {
 		return err
 	}
-	creds, err := st.CountCredentials(ctx, appID)
+	creds, err := s.store.CountCredentials(ctx, appID)
 	if err != nil {
 		return err
 	}
-	daily, err := st.CountActiveUsers(ctx, appID, now.Add(-24*time.Hour))
+	daily, err := s.store.CountActiveUsers(ctx, appID, now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
-	weekly, err := st.CountActiveUsers(ctx, appID, now.Add(-7*24*time.Hour))
+	weekly, err := s.store.CountActiveUsers(ctx, appID, now.Add(-7*24*time.Hour))
 	if err != nil {
 		return err
 	}
-	if err := st.PutCredentialReport(ctx, appID, store.CredentialReport{Date: day, Users: int(users), Credentials: int(creds)}); err != nil {
+	if err := s.store.PutCredentialReport(ctx, appID, store.CredentialReport{Date: day, Users: int(users), Credentials: int(creds)}); err != nil {
 		return err
 	}
-	return st.PutActiveUserReport(ctx, appID, store.ActiveUserReport{Date: day, Daily: int(daily), Weekly: int(weekly), Total: int(users)})
+	return s.store.PutActiveUserReport(ctx, appID, store.ActiveUserReport{Date: day, Daily: int(daily), Weekly: int(weekly), Total: int(users)})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/attestation"
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/httpapi"
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/mail"
@@ -21,6 +22,7 @@ import (
 	"github.com/passwordless-oss/server/internal/mds"
 	"github.com/passwordless-oss/server/internal/mds/mdstest"
 	"github.com/passwordless-oss/server/internal/passkey"
+	"github.com/passwordless-oss/server/internal/reports"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/teststores"
@@ -80,7 +82,9 @@ func newEnv(t *testing.T) *env {
 		Apps:          apps.New(st, sealer, now),
 		Users:         users.New(st).WithAuthenticatorNames(directory.Name),
 		Configs:       configs,
-		Store:         st,
+		Events:        events.New(st, nil),
+		Reports:       reports.New(st),
+		Health:        st,
 		ManagementKey: managementKey,
 		Version:       "test",
 	})

@@ -438,7 +438,7 @@ func TestReports(t *testing.T) {
 	e.registerUser("u1", softauthn.New())
 	e.registerUser("u2", softauthn.New())
 	now := time.Now().UTC()
-	if err := reports.SnapshotApp(ctx, e.store, e.appID, now); err != nil {
+	if err := reports.New(e.store).SnapshotApp(ctx, e.appID, now); err != nil {
 		t.Fatal(err)
 	}
 	today := now.Truncate(24 * time.Hour)

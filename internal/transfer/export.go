@@ -9,8 +9,19 @@ import (
 	"github.com/passwordless-oss/server/internal/store"
 )
 
+// ExportStore is the part of store.Store Export reads.
+type ExportStore interface {
+	GetApp(ctx context.Context, appID string) (store.App, error)
+	ListAPIKeys(ctx context.Context, appID string) ([]store.APIKey, error)
+	ListAliasesPage(ctx context.Context, appID, after string, limit int) ([]store.UserAlias, error)
+	ListAuthConfigs(ctx context.Context, appID string) ([]store.AuthConfig, error)
+	ListAuthenticators(ctx context.Context, appID string, isAllowed bool) ([]store.AuthenticatorEntry, error)
+	ListCredentialsPage(ctx context.Context, appID string, after []byte, limit int) ([]store.Credential, error)
+	ListTokenKeys(ctx context.Context, appID string) ([]store.TokenKey, error)
+}
+
 // Export writes the app appID of st to w in the export format.
-func Export(ctx context.Context, st store.Store, appID string, w io.Writer) error {
+func Export(ctx context.Context, st ExportStore, appID string, w io.Writer) error {
 	app, err := st.GetApp(ctx, appID)
 	if err != nil {
 		return fmt.Errorf("export app %q: %w", appID, err)

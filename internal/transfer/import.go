@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/passwordless-oss/server/internal/store"
 )
@@ -19,11 +20,24 @@ var ErrAppExists = errors.New("app exists in the target store")
 // maxLine bounds one line of an export; real records are a few KiB.
 const maxLine = 4 << 20
 
+// ImportStore is the part of store.Store Import uses.
+type ImportStore interface {
+	AuthConfigWriter
+	AddAPIKey(ctx context.Context, key store.APIKey) error
+	AddTokenKey(ctx context.Context, key store.TokenKey) error
+	CreateApp(ctx context.Context, app store.App, keys []store.APIKey) error
+	DeleteApp(ctx context.Context, appID string) error
+	GetApp(ctx context.Context, appID string) (store.App, error)
+	ImportAliases(ctx context.Context, appID string, aliases []store.UserAlias) error
+	ImportCredentials(ctx context.Context, creds []store.Credential) error
+	PutAuthenticators(ctx context.Context, appID string, aaguids []string, isAllowed bool, now time.Time) error
+}
+
 // Import reads an export from r and stores the app it holds in st. It
 // returns the app id. Every line is checked; the first malformed one stops
 // the import with an error naming its line number, and whatever was written
 // of the app is deleted again.
-func Import(ctx context.Context, st store.Store, r io.Reader) (appID string, err error) {
+func Import(ctx context.Context, st ImportStore, r io.Reader) (appID string, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	lines := &lineReader{sc: sc}
@@ -158,7 +172,7 @@ func decodeStrict(line []byte, v any) error {
 
 // importer writes the records of one app as they come.
 type importer struct {
-	st      store.Store
+	st      ImportStore
 	app     store.App
 	keys    []store.APIKey // held until the app is created
 	created bool

@@ -83,15 +83,30 @@ func AliasConflict() error {
 	return problem.New(http.StatusConflict, "alias_conflict", "Alias is already in use by another userid")
 }
 
+// Store is the part of store.Store the service uses.
+type Store interface {
+	AliasOwner(ctx context.Context, appID, hash string) (string, error)
+	CountUsers(ctx context.Context, appID string) (int64, error)
+	DeleteCredential(ctx context.Context, appID string, credentialID []byte) (userID string, err error)
+	DeleteUser(ctx context.Context, appID, userID string) error
+	ListAliases(ctx context.Context, appID, userID string) ([]store.Alias, error)
+	ListCredentials(ctx context.Context, appID, userID string) ([]store.Credential, error)
+	ListUsers(ctx context.Context, appID string, limit int) ([]store.UserSummary, error)
+	// ListUsersPage, GetCredential and AliasOwner serve Search.
+	ListUsersPage(ctx context.Context, appID string, p store.UserPage) ([]store.UserSummary, error)
+	GetCredential(ctx context.Context, appID string, credentialID []byte) (store.Credential, error)
+	ReplaceAliases(ctx context.Context, appID, userID string, aliases []store.Alias) error
+}
+
 // Service implements the endpoints.
 type Service struct {
-	store store.Store
+	store Store
 	// authenticatorName names an AAGUID ("" when unknown); nil: none.
 	authenticatorName func(aaguid string) string
 }
 
 // New returns a Service.
-func New(st store.Store) *Service { return &Service{store: st} }
+func New(st Store) *Service { return &Service{store: st} }
 
 // WithAuthenticatorNames makes credential lists carry the name that name
 // gives each credential's AAGUID (see internal/aaguid), and returns s.

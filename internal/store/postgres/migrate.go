@@ -4,13 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/passwordless-oss/server/internal/store/schema"
 )
 
 // Migrations are numbered files "NNNN_description.sql"; each runs once, in
@@ -28,11 +26,7 @@ var migrationFiles embed.FS
 // one database (advisory locks are scoped to the current database).
 const migrationLock int64 = 0x70776c5f6d696772 // "pwl_migr"
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = schema.Migration
 
 // Migrate connects to the database at url, applies the pending migrations
 // and disconnects. It is safe to run from several processes at once.
@@ -87,20 +81,20 @@ func migrate(ctx context.Context, conn *pgx.Conn) ([]int, error) {
 			isDone[int(v)] = true
 		}
 		for _, m := range list {
-			if isDone[m.version] {
+			if isDone[m.Version] {
 				continue
 			}
 			// Without arguments pgx sends the file through the simple
 			// protocol, which accepts several statements.
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
-				m.version, m.name)
+				m.Version, m.Name)
 			if err != nil {
-				return fmt.Errorf("postgres: migration %s: record: %w", m.name, err)
+				return fmt.Errorf("postgres: migration %s: record: %w", m.Name, err)
 			}
-			applied = append(applied, m.version)
+			applied = append(applied, m.Version)
 		}
 		return nil
 	})
@@ -111,37 +105,9 @@ func migrate(ctx context.Context, conn *pgx.Conn) ([]int, error) {
 }
 
 func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	list, err := schema.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list migrations: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	list := make([]migration, 0, len(names))
-	seen := map[int]string{}
-	for _, name := range names {
-		m, err := readMigration(name)
-		if err != nil {
-			return nil, err
-		}
-		if prev, dup := seen[m.version]; dup {
-			return nil, fmt.Errorf("postgres: migrations %s and %s share version %d", prev, m.name, m.version)
-		}
-		seen[m.version] = m.name
-		list = append(list, m)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].version < list[j].version })
 	return list, nil
-}
-
-func readMigration(path string) (migration, error) {
-	name := strings.TrimPrefix(path, "migrations/")
-	prefix, _, ok := strings.Cut(name, "_")
-	version, err := strconv.Atoi(prefix)
-	if !ok || err != nil || version <= 0 {
-		return migration{}, fmt.Errorf("postgres: migration %s: name must start with a positive number and '_'", name)
-	}
-	body, err := migrationFiles.ReadFile(path)
-	if err != nil {
-		return migration{}, fmt.Errorf("postgres: read migration %s: %w", name, err)
-	}
-	return migration{version: version, name: name, sql: string(body)}, nil
 }

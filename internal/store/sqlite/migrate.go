@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/passwordless-oss/server/internal/store/schema"
 )
 
 // Migrations are numbered files "NNNN_description.sql"; each runs once, in
@@ -19,11 +17,7 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = schema.Migration
 
 func migrate(ctx context.Context, db *sql.DB) error {
 	const ddl = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -50,64 +44,36 @@ func migrate(ctx context.Context, db *sql.DB) error {
 func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: migration %s: begin: %w", m.name, err)
+		return fmt.Errorf("sqlite: migration %s: begin: %w", m.Name, err)
 	}
 	defer tx.Rollback() // no-op after Commit
 
 	var n int
-	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("sqlite: migration %s: check: %w", m.name, err)
+		return fmt.Errorf("sqlite: migration %s: check: %w", m.Name, err)
 	}
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.version, encTime(time.Now()))
+		m.Version, encTime(time.Now()))
 	if err != nil {
-		return fmt.Errorf("sqlite: migration %s: record: %w", m.name, err)
+		return fmt.Errorf("sqlite: migration %s: record: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: migration %s: commit: %w", m.name, err)
+		return fmt.Errorf("sqlite: migration %s: commit: %w", m.Name, err)
 	}
 	return nil
 }
 
 func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	list, err := schema.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list migrations: %w", err)
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	list := make([]migration, 0, len(names))
-	seen := map[int]string{}
-	for _, name := range names {
-		m, err := readMigration(name)
-		if err != nil {
-			return nil, err
-		}
-		if prev, dup := seen[m.version]; dup {
-			return nil, fmt.Errorf("sqlite: migrations %s and %s share version %d", prev, m.name, m.version)
-		}
-		seen[m.version] = m.name
-		list = append(list, m)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].version < list[j].version })
 	return list, nil
-}
-
-func readMigration(path string) (migration, error) {
-	name := strings.TrimPrefix(path, "migrations/")
-	prefix, _, ok := strings.Cut(name, "_")
-	version, err := strconv.Atoi(prefix)
-	if !ok || err != nil || version <= 0 {
-		return migration{}, fmt.Errorf("sqlite: migration %s: name must start with a positive number and '_'", name)
-	}
-	body, err := migrationFiles.ReadFile(path)
-	if err != nil {
-		return migration{}, fmt.Errorf("sqlite: read migration %s: %w", name, err)
-	}
-	return migration{version: version, name: name, sql: string(body)}, nil
 }

@@ -120,7 +120,7 @@ func TestUpgradeFromInitialSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) < 2 || list[0].version != 1 {
+	if len(list) < 2 || list[0].Version != 1 {
 		t.Fatalf("migrations = %d, want 1 and later ones", len(list))
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (
