@@ -137,3 +137,37 @@ func tamperedBytes(b []byte) map[string][]byte {
 		"one byte shorter":    append([]byte(nil), b[:len(b)-1]...),
 	}
 }
+
+// TestVerifySecretRefusesCorruptStoredHashes appends stray characters to
+// one field of an otherwise right stored hash. Go's base64 decoder returns
+// the bytes it decoded before the error, and those are the right salt or
+// digest here: only the decoding errors themselves refuse these values.
+func TestVerifySecretRefusesCorruptStoredHashes(t *testing.T) {
+	secret := Generate("app", store.KeySecret)
+	salt := []byte("0123456789abcdef")
+	sum := saltedSHA256(salt, secret)
+	b64 := base64.StdEncoding.EncodeToString
+	if !VerifySecret("sha256$"+b64(salt)+"$"+b64(sum), secret) {
+		t.Fatal("the hand-made stored hash does not verify")
+	}
+	legacySecret := "test:secret:a679563b331846c79c20b114a4f56d02"
+	legacySalt, legacySum := "4RtmMr0hVknaQAIhaRtPHw==", "xR7bg3NVsC80a8GDDhH39g=="
+	for name, c := range map[string]struct{ stored, secret string }{
+		"salt with stray characters":          {"sha256$" + b64(salt) + "!!!!$" + b64(sum), secret},
+		"digest with stray characters":        {"sha256$" + b64(salt) + "$" + b64(sum) + "!!!!", secret},
+		"legacy salt with stray characters":   {legacySalt + "!!!!:" + legacySum, legacySecret},
+		"legacy digest with stray characters": {legacySalt + ":" + legacySum + "!!!!", legacySecret},
+	} {
+		if VerifySecret(c.stored, c.secret) {
+			t.Errorf("%s: VerifySecret accepted %q", name, c.stored)
+		}
+	}
+}
+
+func TestIDOfShortValues(t *testing.T) {
+	for v, want := range map[string]string{"": "", "abc": "", "abcd": "abcd", "xabcd": "abcd"} {
+		if got := ID(v); got != want {
+			t.Errorf("ID(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
