@@ -150,3 +150,57 @@ func TestAuthenticateKindAndLock(t *testing.T) {
 		}
 	}
 }
+
+// lookupRecorder is a store that records every key lookup.
+type lookupRecorder struct {
+	store.Store
+	lookups []string
+}
+
+func (r *lookupRecorder) GetAPIKey(ctx context.Context, appID, keyID string) (store.APIKey, error) {
+	r.lookups = append(r.lookups, appID+"|"+keyID)
+	return r.Store.GetAPIKey(ctx, appID, keyID)
+}
+
+// TestAuthenticateRefusesMalformedValuesWithoutLookup checks that values
+// that cannot name a stored key (no app id, no key id, ids that are not
+// text) are refused before any store lookup: PostgreSQL fails on such ids,
+// which would turn a bad header into a server error.
+func TestAuthenticateRefusesMalformedValuesWithoutLookup(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "apps.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rec := &lookupRecorder{Store: st}
+	svc := apps.New(rec, token.NewSealer(st, nil), nil)
+	keys, err := svc.Create(ctx, "shop", apps.CreateRequest{AdminEmail: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, store.KeyPublic, keys.APIKey1); err != nil || len(rec.lookups) != 1 {
+		t.Fatalf("a good key: %v, lookups %q", err, rec.lookups)
+	}
+	random := keys.APIKey1[len("shop:public:"):]
+	for name, v := range map[string]string{
+		"no colon":                    "shop-public-" + random,
+		"empty app id":                ":public:" + random,
+		"no key id":                   "a:b",
+		"app id not UTF-8":            "sh\xffp:public:" + random,
+		"app id starts with NUL":      "\x00shop:public:" + random,
+		"app id with NUL":             "sh\x00p:public:" + random,
+		"key id not UTF-8":            keys.APIKey1[:len(keys.APIKey1)-1] + "\xff",
+		"key id starts with NUL":      keys.APIKey1[:len(keys.APIKey1)-4] + "\x00abc",
+		"key id ends with NUL":        keys.APIKey1[:len(keys.APIKey1)-1] + "\x00",
+		"key id NUL, app id not UTF8": "sh\xffp:public:" + random[:len(random)-1] + "\x00",
+	} {
+		rec.lookups = nil
+		if _, err := svc.Authenticate(ctx, store.KeyPublic, v); !errors.Is(err, apps.ErrInvalidKey) {
+			t.Errorf("%s: %v, want ErrInvalidKey", name, err)
+		}
+		if len(rec.lookups) != 0 {
+			t.Errorf("%s: the store was asked for %q", name, rec.lookups)
+		}
+	}
+}
