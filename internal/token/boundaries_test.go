@@ -2,10 +2,12 @@ package token_test
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/token"
 )
 
@@ -31,5 +33,64 @@ func TestOpenLengthBoundaries(t *testing.T) {
 			tok := tt.tok
 			wantCode(t, s.Open(t.Context(), "app1", token.Verify, &tok, &p), tt.code)
 		})
+	}
+}
+
+// keyIDOf reads the key id a token was sealed with (its first four bytes).
+func keyIDOf(t *testing.T, kind token.Kind, tok string) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, string(kind)))
+	if err != nil || len(raw) < 4 {
+		t.Fatalf("token %q: %v", tok, err)
+	}
+	return string(raw[:4])
+}
+
+// TestKeyAgeBoundaries checks rotation and retention at their edges: a key
+// exactly RotateAfter old no longer signs, and a token whose key is
+// exactly Retention old still opens, a nanosecond later no more.
+func TestKeyAgeBoundaries(t *testing.T) {
+	ctx := t.Context()
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := token.NewSealer(openStore(t), clk.now)
+	first, err := s.Seal(ctx, "app1", token.Verify, payload{User: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.add(token.RotateAfter - time.Nanosecond)
+	if tok, err := s.Seal(ctx, "app1", token.Verify, payload{User: "a"}); err != nil || keyIDOf(t, token.Verify, tok) != keyIDOf(t, token.Verify, first) {
+		t.Fatalf("just before RotateAfter the key changed (%v)", err)
+	}
+	clk.add(time.Nanosecond)
+	if tok, err := s.Seal(ctx, "app1", token.Verify, payload{User: "a"}); err != nil || keyIDOf(t, token.Verify, tok) == keyIDOf(t, token.Verify, first) {
+		t.Fatalf("at RotateAfter the key was not rotated (%v)", err)
+	}
+
+	clk.add(token.Retention - token.RotateAfter)
+	var p payload
+	tok := first
+	if err := s.Open(ctx, "app1", token.Verify, &tok, &p); err != nil || p.User != "a" {
+		t.Fatalf("a token whose key is exactly Retention old: %v", err)
+	}
+	clk.add(time.Nanosecond)
+	wantCode(t, s.Open(ctx, "app1", token.Verify, &tok, &p), "invalid_token")
+}
+
+// TestWrongPrefixDetail checks the start of the value quoted back in the
+// error title for a token of the wrong kind: its first ten characters (runes,
+// not bytes), or all of a shorter value.
+func TestWrongPrefixDetail(t *testing.T) {
+	s := token.NewSealer(openStore(t), time.Now)
+	for tok, quoted := range map[string]string{
+		"register_abcdefghij": "register_a",
+		"ééééééééééééé":       "éééééééééé",
+		"short":               "short",
+	} {
+		var p payload
+		err := s.Open(t.Context(), "app1", token.Verify, &tok, &p)
+		var pr *problem.Problem
+		if !errors.As(err, &pr) || !strings.HasSuffix(pr.Title, "started with '"+quoted+"'") {
+			t.Errorf("token %q: %v; want the title to quote %q", tok, err, quoted)
+		}
 	}
 }
