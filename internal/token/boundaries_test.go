@@ -1,6 +1,7 @@
 package token_test
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/token"
 )
 
@@ -92,5 +94,54 @@ func TestWrongPrefixDetail(t *testing.T) {
 		if !errors.As(err, &pr) || !strings.HasSuffix(pr.Title, "started with '"+quoted+"'") {
 			t.Errorf("token %q: %v; want the title to quote %q", tok, err, quoted)
 		}
+	}
+}
+
+// conflictingKeys is a key store on which every new key collides with an
+// existing id.
+type conflictingKeys struct {
+	token.KeyStore
+	adds int
+}
+
+func (c *conflictingKeys) AddTokenKey(context.Context, store.TokenKey) error {
+	c.adds++
+	return store.ErrConflict
+}
+
+// TestRotationGivesUpOnRepeatedConflicts checks that making a key stops
+// after a few colliding ids instead of trying forever.
+func TestRotationGivesUpOnRepeatedConflicts(t *testing.T) {
+	keys := &conflictingKeys{KeyStore: openStore(t)}
+	s := token.NewSealer(keys, time.Now)
+	if _, err := s.Seal(t.Context(), "app1", token.Verify, payload{}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Seal = %v, want the conflict", err)
+	}
+	if keys.adds != 4 {
+		t.Fatalf("%d attempts to add a key, want 4", keys.adds)
+	}
+}
+
+// TestOpenLearnsAKeyIntoAnEmptyCache opens, on an instance whose cache
+// holds no key of the app yet, a token another instance sealed a moment
+// later: the key is read by its id and added to the (empty) cached list.
+func TestOpenLearnsAKeyIntoAnEmptyCache(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	a, b := token.NewSealer(st, time.Now), token.NewSealer(st, time.Now)
+	var p payload
+	bogus := string(token.Verify) + base64.RawURLEncoding.EncodeToString(make([]byte, 40))
+	wantCode(t, b.Open(ctx, "app1", token.Verify, &bogus, &p), "invalid_token") // caches "no keys"
+	tok, err := a.Seal(ctx, "app1", token.Verify, payload{User: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Open(ctx, "app1", token.Verify, &tok, &p); err != nil || p.User != "a" {
+		t.Fatalf("Open on the other instance: %v", err)
+	}
+	// The learned key is now b's signing key too.
+	mine, err := b.Seal(ctx, "app1", token.Verify, payload{User: "b"})
+	if err != nil || keyIDOf(t, token.Verify, mine) != keyIDOf(t, token.Verify, tok) {
+		t.Fatalf("b signs with another key than the one it learned (%v)", err)
 	}
 }
