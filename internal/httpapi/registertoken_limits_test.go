@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
@@ -28,4 +30,24 @@ func TestRegisterTokenHintsLimit(t *testing.T) {
 	e.do("POST", "/register/token", e.secret(), map[string]any{"userId": "u1", "username": "one", "hints": three}).want(200)
 	e.do("POST", "/register/token", e.secret(), map[string]any{"userId": "u1", "username": "one", "hints": append(three, "hybrid")}).
 		wantProblem(400, nil)
+}
+
+// TestNicknameLimit completes registrations with nicknames of 64 and 65
+// characters (counted as characters, not bytes).
+func TestNicknameLimit(t *testing.T) {
+	e := newEnv(t)
+	complete := func(nickname string) *response {
+		regToken := e.token("/register/token", e.secret(), map[string]any{"userId": "u1", "username": "one"})
+		var begin beginResponse
+		e.do("POST", "/register/begin", e.public(), clientBody(map[string]any{"token": regToken})).want(200).decode(&begin)
+		resp, _, err := softauthn.New().Create(begin.Data, testOrigin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.do("POST", "/register/complete", e.public(), clientBody(map[string]any{
+			"session": begin.Session, "response": json.RawMessage(resp), "nickname": nickname,
+		}))
+	}
+	complete(strings.Repeat("é", 65)).wantProblem(400, nil)
+	complete(strings.Repeat("é", 64)).want(200)
 }
