@@ -87,3 +87,12 @@ func TestSigninBeginUserIDOverAlias(t *testing.T) {
 		t.Fatalf("allowCredentials = %+v, want alice's passkey", opts.AllowCredentials)
 	}
 }
+
+// TestGenerateTokenTTLEdges accepts the smallest and largest lifetimes of
+// a generated sign-in token (1 s and 7 days).
+func TestGenerateTokenTTLEdges(t *testing.T) {
+	e := newEnv(t)
+	for _, ttl := range []int{1, 604800} {
+		e.do("POST", "/signin/generate-token", e.secret(), map[string]any{"userId": "u1", "timeToLive": ttl}).want(200)
+	}
+}
