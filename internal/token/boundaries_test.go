@@ -3,6 +3,7 @@ package token_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -143,5 +144,59 @@ func TestOpenLearnsAKeyIntoAnEmptyCache(t *testing.T) {
 	mine, err := b.Seal(ctx, "app1", token.Verify, payload{User: "b"})
 	if err != nil || keyIDOf(t, token.Verify, mine) != keyIDOf(t, token.Verify, tok) {
 		t.Fatalf("b signs with another key than the one it learned (%v)", err)
+	}
+}
+
+// hidingKeys is a key store whose listing leaves out some key ids, as a
+// listing taken before another instance stored them would; reads by id
+// still find them.
+type hidingKeys struct {
+	token.KeyStore
+	hidden map[uint32]bool
+}
+
+func (h *hidingKeys) ListTokenKeys(ctx context.Context, appID string) ([]store.TokenKey, error) {
+	all, err := h.KeyStore.ListTokenKeys(ctx, appID)
+	var out []store.TokenKey
+	for _, k := range all {
+		if !h.hidden[k.ID] {
+			out = append(out, k)
+		}
+	}
+	return out, err
+}
+
+// TestLearnedOlderKeyKeepsTheNewestSigning has an instance read by id a
+// key older than the newest it holds: the key opens tokens, and the
+// newest key still signs.
+func TestLearnedOlderKeyKeepsTheNewestSigning(t *testing.T) {
+	ctx := t.Context()
+	st := openStore(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := func() time.Time { return now }
+	older := store.TokenKey{AppID: "app1", ID: 7, Material: make([]byte, 32), CreatedAt: now.Add(-time.Hour)}
+	if err := st.AddTokenKey(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	s := token.NewSealer(&hidingKeys{KeyStore: st, hidden: map[uint32]bool{older.ID: true}}, clk)
+	newest, err := s.Seal(ctx, "app1", token.Verify, payload{User: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newestID := keyIDOf(t, token.Verify, newest)
+	hideNewest := map[uint32]bool{binary.BigEndian.Uint32([]byte(newestID)): true}
+	other := token.NewSealer(&hidingKeys{KeyStore: st, hidden: hideNewest}, clk)
+	old, err := other.Seal(ctx, "app1", token.Verify, payload{User: "o"})
+	if err != nil || keyIDOf(t, token.Verify, old) == newestID {
+		t.Fatalf("the other instance did not sign with the older key (%v)", err)
+	}
+
+	var p payload
+	if err := s.Open(ctx, "app1", token.Verify, &old, &p); err != nil || p.User != "o" {
+		t.Fatalf("Open with the older key: %v", err)
+	}
+	again, err := s.Seal(ctx, "app1", token.Verify, payload{User: "s"})
+	if err != nil || keyIDOf(t, token.Verify, again) != newestID {
+		t.Fatalf("after learning an older key, the newest no longer signs (%v)", err)
 	}
 }
