@@ -67,6 +67,7 @@ type Store interface {
 type Service struct {
 	store Store
 	now   func() time.Time
+	cache *configCache
 
 	mu      sync.Mutex
 	touched map[[2]string]time.Time // (app, purpose) -> last recorded use
@@ -77,7 +78,7 @@ func New(st Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, now: now, touched: map[[2]string]time.Time{}}
+	return &Service{store: st, now: now, cache: newConfigCache(CacheTTL, 100_000), touched: map[[2]string]time.Time{}}
 }
 
 // Resolve returns the configuration a sign-in for purpose uses: the stored
@@ -89,7 +90,7 @@ func (s *Service) Resolve(ctx context.Context, appID, purpose string) (store.Aut
 	if purpose == "" {
 		purpose = SignIn
 	}
-	c, err := s.store.GetAuthConfig(ctx, appID, purpose)
+	c, err := s.stored(ctx, appID, purpose)
 	switch {
 	case err == nil:
 		return c, nil
@@ -101,6 +102,28 @@ func (s *Service) Resolve(ctx context.Context, appID, purpose string) (store.Aut
 		return s.Resolve(ctx, appID, SignIn)
 	}
 	return preset(appID, SignIn), nil
+}
+
+// stored reads the stored configuration of a purpose (store.ErrNotFound if
+// there is none) through the cache: every sign-in resolves its purpose at
+// begin and at complete, and configurations change rarely.
+func (s *Service) stored(ctx context.Context, appID, purpose string) (store.AuthConfig, error) {
+	now := s.now()
+	c, found, ok, gen := s.cache.get(appID, purpose, now)
+	if ok {
+		if !found {
+			return store.AuthConfig{}, store.ErrNotFound
+		}
+		return c, nil
+	}
+	c, err := s.store.GetAuthConfig(ctx, appID, purpose)
+	switch {
+	case err == nil:
+		s.cache.put(appID, purpose, c, true, now, gen)
+	case errors.Is(err, store.ErrNotFound):
+		s.cache.put(appID, purpose, store.AuthConfig{}, false, now, gen)
+	}
+	return c, err
 }
 
 // Touch records that the purpose was just used for a sign-in, storing the
@@ -120,7 +143,9 @@ func (s *Service) Touch(ctx context.Context, appID, purpose string) error {
 	}
 	s.touched[k] = now
 	s.mu.Unlock()
-	if err := s.store.TouchAuthConfig(ctx, appID, purpose, now, preset(appID, purpose)); err != nil {
+	err := s.store.TouchAuthConfig(ctx, appID, purpose, now, preset(appID, purpose))
+	s.cache.forget(appID, purpose) // its lastUsedOn changed
+	if err != nil {
 		s.mu.Lock()
 		delete(s.touched, k) // try again next time
 		s.mu.Unlock()
@@ -313,6 +338,7 @@ func (s *Service) Add(ctx context.Context, appID string, req Request) error {
 	now := s.now().UTC()
 	c.CreatedBy, c.CreatedOn = string(req.PerformedBy), &now
 	err = s.store.AddAuthConfig(ctx, c)
+	s.cache.forget(appID, c.Purpose)
 	if errors.Is(err, store.ErrConflict) {
 		return exists
 	}
@@ -343,7 +369,9 @@ func (s *Service) Edit(ctx context.Context, appID string, req Request) error {
 	now := s.now().UTC()
 	current.UserVerification, current.TTL, current.Hints = c.UserVerification, c.TTL, c.Hints
 	current.EditedBy, current.EditedOn = string(req.PerformedBy), &now
-	if err := s.store.PutAuthConfig(ctx, current); err != nil {
+	err = s.store.PutAuthConfig(ctx, current)
+	s.cache.forget(appID, c.Purpose)
+	if err != nil {
 		return problem.Internal(fmt.Errorf("put auth config: %w", err))
 	}
 	events.Record(ctx, events.Event{Type: events.AuthConfigUpdated, PerformedBy: current.EditedBy,
@@ -374,6 +402,7 @@ func (s *Service) Delete(ctx context.Context, appID string, req DeleteRequest) e
 		return problem.BadRequest("", fmt.Sprintf("The %s configuration cannot be deleted.", purpose))
 	}
 	err := s.store.DeleteAuthConfig(ctx, appID, purpose)
+	s.cache.forget(appID, purpose)
 	if errors.Is(err, store.ErrNotFound) {
 		return problem.New(http.StatusNotFound, "", fmt.Sprintf("The configuration %s does not exist.", purpose))
 	}
