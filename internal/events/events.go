@@ -209,7 +209,7 @@ func (b *Buffer) Take() (appID string, rows []store.Event) {
 
 func (b *Buffer) row(e Event) store.Event {
 	r := store.Event{
-		ID:          uuid.NewString(),
+		ID:          uuid.Must(uuid.NewV7()).String(),
 		AppID:       b.appID,
 		PerformedAt: b.start.UTC(),
 		Type:        int(e.Type),

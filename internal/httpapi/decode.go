@@ -35,12 +35,10 @@ func decode(r *http.Request, v any, optional bool) error {
 	if !isJSON(r) {
 		return unsupportedMediaType()
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return problem.Malformed(jsonErrorTitle(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return problem.Malformed("The request body contains more than one JSON value.")
+	// Unmarshal decodes the body in place; only a body it refuses goes
+	// through a Decoder, which tells a second JSON value from bad syntax.
+	if err := json.Unmarshal(body, v); err != nil {
+		return decodeError(body, v)
 	}
 	// The escape is the only way a NUL gets into a JSON string, so the
 	// exact check runs only for the rare body that holds it.
@@ -48,6 +46,18 @@ func decode(r *http.Request, v any, optional bool) error {
 		return problem.Malformed("Strings in the request body must not contain the NUL character (\\u0000).")
 	}
 	return nil
+}
+
+// decodeError explains why body does not decode into v.
+func decodeError(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return problem.Malformed(jsonErrorTitle(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem.Malformed("The request body contains more than one JSON value.")
+	}
+	return problem.Malformed("The request body could not be read as JSON.")
 }
 
 // holdsNUL reports whether a string value of the JSON document contains a

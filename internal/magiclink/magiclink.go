@@ -256,7 +256,7 @@ func (s *Service) Send(ctx context.Context, app store.App, req SendRequest) erro
 	// atomic step, so concurrent requests (on any instance) cannot all pass
 	// on the same count. A send that fails afterwards gives its slot back.
 	reservation := store.DispatchedEmail{
-		ID:           uuid.NewString(),
+		ID:           uuid.Must(uuid.NewV7()).String(),
 		AppID:        app.ID,
 		CreatedAt:    now,
 		UserID:       r.userID,

@@ -156,6 +156,11 @@ func (s *timedStore) ListCredentials(ctx context.Context, appID, userID string) 
 	return s.Store.ListCredentials(ctx, appID, userID)
 }
 
+func (s *timedStore) SignIn(ctx context.Context, appID string, credentialID []byte, once *store.Once, check func(store.Credential) (store.CredentialUse, error)) (store.Credential, error) {
+	defer s.observe("SignIn", time.Now())
+	return s.Store.SignIn(ctx, appID, credentialID, once, check)
+}
+
 func (s *timedStore) RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse, once *store.Once) error {
 	defer s.observe("RecordCredentialUse", time.Now())
 	return s.Store.RecordCredentialUse(ctx, appID, credentialID, use, once)

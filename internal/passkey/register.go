@@ -297,7 +297,7 @@ func (s *Service) RegisterBegin(ctx context.Context, app store.App, req Register
 	}
 	opts := creationOptions(rt, rpID, existing)
 	sess := sessionPayload{
-		ID:               uuid.NewString(),
+		ID:               newID(),
 		Ceremony:         ceremonyRegister,
 		ExpiresAt:        s.now().Add(sessionTTL).UTC(),
 		Challenge:        opts.Challenge,

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/google/uuid"
 
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/problem"
@@ -60,6 +61,7 @@ type Store interface {
 	GetCredential(ctx context.Context, appID string, credentialID []byte) (store.Credential, error)
 	ListCredentials(ctx context.Context, appID, userID string) ([]store.Credential, error)
 	RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use store.CredentialUse, once *store.Once) error
+	SignIn(ctx context.Context, appID string, credentialID []byte, once *store.Once, check func(store.Credential) (store.CredentialUse, error)) (store.Credential, error)
 }
 
 // Deps are the collaborators of a Service.
@@ -240,3 +242,9 @@ func internal(op string, err error) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// newID returns the id of a session or verify token. It is a version 7
+// UUID: time-ordered, so the single-use records keyed by it are appended
+// at the end of the store's index rather than written to a random page of
+// it, which keeps the pages each commit writes few.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
-	"github.com/google/uuid"
 
 	"github.com/passwordless-oss/server/internal/authconfig"
 	"github.com/passwordless-oss/server/internal/events"
@@ -81,7 +80,7 @@ func (s *Service) SigninBegin(ctx context.Context, app store.App, req SigninBegi
 		Hints:            hints,
 	}
 	sess := sessionPayload{
-		ID:               uuid.NewString(),
+		ID:               newID(),
 		Ceremony:         ceremonySignin,
 		ExpiresAt:        s.now().Add(sessionTTL).UTC(),
 		Challenge:        opts.Challenge,
@@ -144,44 +143,48 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	if len(req.Response) == 0 {
 		return TokenResponse{}, fail(errors.New("response is missing"))
 	}
-	id, rawID, err := assertionID(req.Response)
-	if err != nil {
-		return TokenResponse{}, fail(err)
-	}
 	// The credential is looked up before the rest of the response is
-	// parsed, as in the original (api-spec.md §6.4), so an unknown passkey
-	// is reported as such whatever else is wrong with the body.
-	cred, err := s.store.GetCredential(ctx, app.ID, rawID)
-	if errors.Is(err, store.ErrNotFound) {
-		p := problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
-		p.Extra = map[string]any{"credentialId": id}
-		return TokenResponse{}, p
-	}
-	if err != nil {
-		return TokenResponse{}, internal("get credential", err)
-	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Response)
-	if err != nil {
+	// checked, as in the original (api-spec.md §6.4), so an unknown passkey
+	// is reported as such whatever else is wrong with the body. A response
+	// go-webauthn can parse names its credential; one it cannot parse is
+	// read for its id alone.
+	parsed, parseErr := protocol.ParseCredentialRequestResponseBytes(req.Response)
+	var id string
+	var rawID []byte
+	if parseErr == nil {
+		id, rawID = parsed.ID, parsed.RawID
+	} else if id, rawID, err = assertionID(req.Response); err != nil {
 		return TokenResponse{}, fail(err)
 	}
-	use, err := verifyAssertion(sess, string(req.Origin), cred, parsed)
-	if err != nil {
-		return TokenResponse{}, fail(err)
-	}
-	if use.SignCount != 0 && use.SignCount <= cred.SignCount {
-		if err := s.counterRegressed(app.ID, cred); err != nil {
-			return TokenResponse{}, err
+	var use store.CredentialUse
+	check := func(cred store.Credential) (store.CredentialUse, error) {
+		if parseErr != nil {
+			return use, fail(parseErr)
 		}
-		use.SignCount = 0 // accepted: keep the stored counter
+		var err error
+		if use, err = verifyAssertion(sess, string(req.Origin), cred, parsed); err != nil {
+			return use, fail(err)
+		}
+		if use.SignCount != 0 && use.SignCount <= cred.SignCount {
+			if err := s.counterRegressed(app.ID, cred); err != nil {
+				return use, err
+			}
+			use.SignCount = 0 // accepted: keep the stored counter
+		}
+		use.LastUsedAt = s.now().UTC()
+		use.Device = useragent.Device(client.UserAgent)
+		use.Country = client.Country
+		return use, nil
 	}
-	use.LastUsedAt = s.now().UTC()
-	use.Device = useragent.Device(client.UserAgent)
-	use.Country = client.Country
 	// The session is consumed in the same transaction as the update, so a
 	// refused sign-in leaves it unconsumed.
 	once := &store.Once{ID: sess.ID, ExpiresAt: sess.ExpiresAt}
-	if err := s.recordUse(ctx, app.ID, cred, use, once); err != nil {
-		return TokenResponse{}, err
+	cred, err := s.store.SignIn(ctx, app.ID, rawID, once, check)
+	if errors.Is(err, store.ErrCounterRegression) {
+		err = s.recordRegressed(ctx, app.ID, cred, use, once)
+	}
+	if err != nil {
+		return TokenResponse{}, signInFailed(id, err)
 	}
 	cfg, err := s.configs.Resolve(ctx, app.ID, sess.Purpose)
 	if err != nil {
@@ -205,10 +208,9 @@ func (s *Service) SigninComplete(ctx context.Context, app store.App, req SigninC
 	}, cfg.TTL)
 }
 
-// assertionID reads the credential id of an assertion response: the id
-// member as sent and the bytes it encodes. go-webauthn's parse, which runs
-// later, requires rawId to hold the same bytes, so the lookup by id finds
-// the credential rawId names whenever the assertion can verify.
+// assertionID reads the credential id of an assertion response that
+// go-webauthn could not parse: the id member as sent and the bytes it
+// encodes, so that an unknown passkey is still reported as such.
 func assertionID(response json.RawMessage) (string, []byte, error) {
 	var r struct {
 		ID string `json:"id"`
@@ -299,29 +301,34 @@ func (s *Service) counterRegressed(appID string, cred store.Credential) error {
 	return nil
 }
 
-// recordUse stores a successful sign-in and consumes once with it. A
-// concurrent sign-in may have raised the counter meanwhile; the store then
-// reports a regression, to which the same policy applies. The refused
-// attempt was rolled back, once included, so the retry passes the same
-// once again.
-func (s *Service) recordUse(ctx context.Context, appID string, cred store.Credential, use store.CredentialUse, once *store.Once) error {
-	err := s.store.RecordCredentialUse(ctx, appID, cred.ID, use, once)
-	if errors.Is(err, store.ErrCounterRegression) {
-		if err := s.counterRegressed(appID, cred); err != nil {
-			return err
-		}
-		use.SignCount = 0
-		err = s.store.RecordCredentialUse(ctx, appID, cred.ID, use, once)
+// recordRegressed handles a sign-in whose counter a concurrent sign-in
+// with the same credential raised between the check and the write: the
+// counter policy applies to it as to any other, and if it accepts, the use
+// is recorded keeping the stored counter. The refused write was rolled
+// back, once included, so the retry passes the same once again.
+func (s *Service) recordRegressed(ctx context.Context, appID string, cred store.Credential, use store.CredentialUse, once *store.Once) error {
+	if err := s.counterRegressed(appID, cred); err != nil {
+		return err
 	}
+	use.SignCount = 0
+	return s.store.RecordCredentialUse(ctx, appID, cred.ID, use, once)
+}
+
+// signInFailed turns a failure of the sign-in's storage step into its
+// problem; problems (from the checks) pass through.
+func signInFailed(credentialID string, err error) error {
+	var p *problem.Problem
 	switch {
+	case errors.As(err, &p):
+		return err
 	case errors.Is(err, store.ErrAlreadyUsed):
 		return sessionUsed(err)
 	case errors.Is(err, store.ErrNotFound):
-		return problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
-	case err != nil:
-		return internal("record credential use", err)
+		p := problem.BadRequest("unknown_credential", "We don't recognize the passkey you sent us.")
+		p.Extra = map[string]any{"credentialId": credentialID}
+		return p
 	}
-	return nil
+	return internal("record credential use", err)
 }
 
 func containsID(ids [][]byte, id []byte) bool {
@@ -351,7 +358,7 @@ type verifyPayload struct {
 
 func (s *Service) mintVerify(ctx context.Context, appID string, p verifyPayload, ttl time.Duration) (TokenResponse, error) {
 	now := s.now().UTC()
-	p.ID = uuid.NewString()
+	p.ID = newID()
 	p.Timestamp = now
 	p.ExpiresAt = now.Add(ttl)
 	tok, err := s.tokens.Seal(ctx, appID, token.Verify, p)

@@ -416,6 +416,17 @@ type Store interface {
 	// consumed before. On any error nothing changes and once is not
 	// consumed, so a caller may retry with the same once.
 	RecordCredentialUse(ctx context.Context, appID string, credentialID []byte, use CredentialUse, once *Once) error
+	// SignIn is the storage of one sign-in in as few steps as the backend
+	// allows: it reads the credential (ErrNotFound, without calling check,
+	// if there is none), passes it to check, which verifies the assertion
+	// and returns what to record, and records that use with once as
+	// RecordCredentialUse does (ErrAlreadyUsed, ErrCounterRegression,
+	// ErrNotFound; nothing changes then). An error of check is returned as
+	// is, and nothing changes. It returns the credential as it was read.
+	// A backend may keep the credential locked while check runs, so that
+	// sign-ins with one credential apply in turn; check may run again if
+	// the backend retries a step that never reached the database.
+	SignIn(ctx context.Context, appID string, credentialID []byte, once *Once, check func(Credential) (CredentialUse, error)) (Credential, error)
 	// CountUsers returns the number of distinct user ids owning credentials.
 	CountUsers(ctx context.Context, appID string) (int64, error)
 

@@ -130,6 +130,23 @@ func (s *Store) RecordCredentialUse(ctx context.Context, appID string, credentia
 	})
 }
 
+// SignIn reads the credential from the read pool and runs check there, so
+// that signature checks run in parallel, then records the use through the
+// committer. A concurrent sign-in with the same credential may raise the
+// counter in between; the conditional update then reports
+// ErrCounterRegression.
+func (s *Store) SignIn(ctx context.Context, appID string, credentialID []byte, once *store.Once, check func(store.Credential) (store.CredentialUse, error)) (store.Credential, error) {
+	cred, err := s.GetCredential(ctx, appID, credentialID)
+	if err != nil {
+		return cred, err
+	}
+	use, err := check(cred)
+	if err != nil {
+		return cred, err
+	}
+	return cred, s.RecordCredentialUse(ctx, appID, credentialID, use, once)
+}
+
 // whyNoUse tells a missing credential from a counter regression after the
 // conditional update matched no row. It reads through the same transaction,
 // so it sees the row the update saw.

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Credentials", func(t *testing.T) { runCases(t, open, credentialCases) })
 	t.Run("CredentialUse", func(t *testing.T) { runCases(t, open, credentialUseCases) })
 	t.Run("ConsumedWithWrite", func(t *testing.T) { runCases(t, open, onceCases) })
+	t.Run("SignIn", func(t *testing.T) { runCases(t, open, signInCases) })
 	t.Run("Aliases", func(t *testing.T) { runCases(t, open, aliasCases) })
 	t.Run("Users", func(t *testing.T) { runCases(t, open, userCases) })
 	t.Run("UserIDs", func(t *testing.T) { runCases(t, open, userIDCases) })
