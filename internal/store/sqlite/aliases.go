@@ -15,7 +15,7 @@ func (s *Store) ReplaceAliases(ctx context.Context, appID, userID string, aliase
 		return fmt.Errorf("sqlite: replace aliases of app %q: %w", appID, err)
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return replaceAliases(ctx, tx, appID, userID, aliases)
+		return s.replaceAliases(ctx, tx, appID, userID, aliases)
 	})
 }
 
@@ -24,14 +24,12 @@ func (s *Store) ReplaceAliases(ctx context.Context, appID, userID string, aliase
 // caller's transaction is then rolled back, so nothing changes. Input
 // hashes are deduplicated first, or a repeated hash would look like a
 // conflict with itself.
-func replaceAliases(ctx context.Context, tx *sql.Tx, appID, userID string, aliases []store.Alias) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM aliases WHERE app_id = ? AND user_id = ?`, appID, userID)
-	if err != nil {
+func (s *Store) replaceAliases(ctx context.Context, tx *sql.Tx, appID, userID string, aliases []store.Alias) error {
+	if _, err := stmtAffected(ctx, tx, s.ws.deleteAliases, appID, userID); err != nil {
 		return fmt.Errorf("sqlite: replace aliases of user %q of app %q: %w", userID, appID, err)
 	}
 	for _, a := range dedupeAliases(aliases) {
-		n, err := execAffected(ctx, tx, `INSERT INTO aliases (app_id, hash, user_id, plaintext)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, appID, a.Hash, userID, nullIfEmpty(a.Plaintext))
+		n, err := stmtAffected(ctx, tx, s.ws.insertAlias, appID, a.Hash, userID, nullIfEmpty(a.Plaintext))
 		if err != nil {
 			return fmt.Errorf("sqlite: replace aliases of user %q of app %q: %w", userID, appID, err)
 		}

@@ -30,7 +30,7 @@ func (s *Store) AddCredential(ctx context.Context, c store.Credential, aliases [
 		if len(aliases) == 0 {
 			return nil
 		}
-		return replaceAliases(ctx, tx, c.AppID, c.UserID, aliases)
+		return s.replaceAliases(ctx, tx, c.AppID, c.UserID, aliases)
 	})
 }
 

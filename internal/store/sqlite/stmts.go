@@ -41,6 +41,8 @@ type writeStmts struct {
 	credentialFound *sql.Stmt
 	touchAuthConfig *sql.Stmt
 	hitRateLimit    *sql.Stmt
+	deleteAliases   *sql.Stmt
+	insertAlias     *sql.Stmt
 }
 
 const (
@@ -82,6 +84,9 @@ const (
 		VALUES (?, ?, 1, ?) ON CONFLICT (key, window_start) DO UPDATE SET
 		count = count + 1, expires_at = max(expires_at, excluded.expires_at)
 		RETURNING count`
+	deleteAliasesQuery = `DELETE FROM aliases WHERE app_id = ? AND user_id = ?`
+	insertAliasQuery   = `INSERT INTO aliases (app_id, hash, user_id, plaintext)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
 )
 
 type stmtDef struct {
@@ -111,6 +116,8 @@ func (s *writeStmts) defs() []stmtDef {
 		{&s.credentialFound, credentialFoundQuery},
 		{&s.touchAuthConfig, touchAuthConfigQuery},
 		{&s.hitRateLimit, hitRateLimitQuery},
+		{&s.deleteAliases, deleteAliasesQuery},
+		{&s.insertAlias, insertAliasQuery},
 	}
 }
 
