@@ -45,7 +45,11 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a server on a fresh SQLite database with one app.
+// TestMain lets the package's tests on PostgreSQL reuse emptied databases
+// (teststores.Main).
+func TestMain(m *testing.M) { teststores.Main(m) }
+
+// env is a server on a fresh database with one app.
 type env struct {
 	t      *testing.T
 	url    string
@@ -94,6 +98,17 @@ func withConfig(f func(*httpapi.Config)) envOption {
 // environment's store or clock.
 func withParts(f func(*httpapi.Config, envParts)) envOption {
 	return func(s *envSetup) { s.config = append(s.config, f) }
+}
+
+// eachStore runs f as one subtest per store ("sqlite", "postgres"), each
+// given the option that builds its environment on a fresh database of
+// that store. Every test whose outcome goes through stored state runs
+// this way.
+func eachStore(t *testing.T, f func(t *testing.T, on envOption)) {
+	t.Helper()
+	for kind, open := range teststores.Both {
+		t.Run(kind, func(t *testing.T) { f(t, onStore(open)) })
+	}
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {

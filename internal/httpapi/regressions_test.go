@@ -53,30 +53,32 @@ func TestRegressionDotSegmentsArePathProblems(t *testing.T) {
 //	POST /admin/apps/testapp/features  ManagementKey  Content-Type: application/json  body: null  -> 204, features reset
 //	POST /apps/features                ApiSecret      Content-Type: application/json  body: null  -> 204
 func TestRegressionNullFeaturesBodyIsRejected(t *testing.T) {
-	e := newEnv(t)
-	e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"eventLoggingIsEnabled":true,"eventLoggingRetentionPeriod":30,"magicLinkEmailMonthlyQuota":100}`).want(204)
-	before := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
+	eachStore(t, func(t *testing.T, on envOption) {
+		e := newEnv(t, on)
+		e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"eventLoggingIsEnabled":true,"eventLoggingRetentionPeriod":30,"magicLinkEmailMonthlyQuota":100}`).want(204)
+		before := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
 
-	// The original's own answer: an application error without a code.
-	for _, r := range []*response{
-		e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `null`),
-		e.do("POST", "/apps/features", e.secret(), ` null `),
-	} {
-		doc := r.wantProblem(400, map[string]any{
-			"title": "No 'body' or 'parameters' were passed.",
-			"type":  "https://docs.passwordless.dev/guide/errors.html#",
-		})
-		if code, ok := doc["errorCode"]; !ok || code != nil {
-			t.Errorf("errorCode = %#v (present: %v), want null", code, ok)
+		// The original's own answer: an application error without a code.
+		for _, r := range []*response{
+			e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `null`),
+			e.do("POST", "/apps/features", e.secret(), ` null `),
+		} {
+			doc := r.wantProblem(400, map[string]any{
+				"title": "No 'body' or 'parameters' were passed.",
+				"type":  "https://docs.passwordless.dev/guide/errors.html#",
+			})
+			if code, ok := doc["errorCode"]; !ok || code != nil {
+				t.Errorf("errorCode = %#v (present: %v), want null", code, ok)
+			}
 		}
-	}
-	// An empty body is still the binding problem of a missing body.
-	e.do("POST", "/apps/features", e.secret(), ``).wantProblem(400, map[string]any{"title": "A request body is required."})
+		// An empty body is still the binding problem of a missing body.
+		e.do("POST", "/apps/features", e.secret(), ``).wantProblem(400, map[string]any{"title": "A request body is required."})
 
-	after := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
-	if !reflect.DeepEqual(before, after) {
-		t.Errorf("features changed by a null body: %v -> %v", before, after)
-	}
+		after := e.do("GET", "/admin/apps/"+e.appID+"/features", mgmt(), nil).want(200).json()
+		if !reflect.DeepEqual(before, after) {
+			t.Errorf("features changed by a null body: %v -> %v", before, after)
+		}
+	})
 }
 
 // A completing request that fails after the session was consumed still

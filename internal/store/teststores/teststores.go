@@ -3,8 +3,16 @@
 package teststores
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/passwordless-oss/server/internal/store"
 	"github.com/passwordless-oss/server/internal/store/postgres"
@@ -23,11 +31,24 @@ func SQLite(t testing.TB) store.Store {
 	return st
 }
 
-// Postgres opens a store on a new database of the test server; package
-// pgtest decides whether t is skipped when there is none.
+// Postgres opens a store on a database of the test server that no other
+// test uses while t runs and that holds no rows: a new one, or, in a
+// package whose TestMain calls Main, one an earlier test of the package
+// used, emptied again. Package pgtest decides whether t is skipped when
+// there is no server.
 func Postgres(t testing.TB) store.Store {
 	t.Helper()
-	st, err := postgres.Open(t.Context(), pgtest.Connect(t).CreateDB(t))
+	srv := pgtest.Connect(t)
+	var url string
+	if reuse.on {
+		url = reuse.take(t, srv)
+	} else {
+		url = srv.CreateDB(t)
+		if err := noSyncCommit(t.Context(), srv, url); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := postgres.Open(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,3 +58,198 @@ func Postgres(t testing.TB) store.Store {
 
 // Both names the openers of every store, for table-driven tests.
 var Both = map[string]func(testing.TB) store.Store{"sqlite": SQLite, "postgres": Postgres}
+
+// Main runs a package's tests; call it from TestMain. Creating and
+// migrating a PostgreSQL database takes a good part of a second, more
+// than most tests on it, so under Main a database whose test has ended is
+// emptied (every table truncated) and given to the next test that asks
+// for one, and all of them are dropped when the tests end.
+func Main(m *testing.M) {
+	reuse.on = true
+	code := m.Run()
+	if err := reuse.dropAll(); err != nil {
+		fmt.Fprintln(os.Stderr, "teststores:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// reuse holds the databases of ended tests, under Main.
+var reuse pool
+
+type pool struct {
+	on   bool // set by Main before any test runs
+	mu   sync.Mutex
+	idle []*database // emptied, waiting for a test
+	all  []string    // names of every database made, to drop at the end
+}
+
+// database is a migrated database that can be emptied for the next test.
+type database struct {
+	name, url string
+}
+
+// take returns the URL of an empty migrated database for t, given back
+// to the pool when t ends.
+func (p *pool) take(t testing.TB, srv *pgtest.Server) string {
+	t.Helper()
+	p.mu.Lock()
+	var db *database
+	if n := len(p.idle); n > 0 {
+		db, p.idle = p.idle[n-1], p.idle[:n-1]
+	}
+	p.mu.Unlock()
+	if db == nil {
+		db = p.create(t, srv)
+	}
+	// Registered before the store is opened on it, so it runs after the
+	// store is closed.
+	t.Cleanup(func() { p.give(t, db) })
+	return db.url
+}
+
+// create makes and migrates a database and checks that migrating leaves
+// every table empty, which is what emptying it again restores.
+func (p *pool) create(t testing.TB, srv *pgtest.Server) *database {
+	t.Helper()
+	ctx := t.Context()
+	name, url, err := srv.NewDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.all = append(p.all, name)
+	p.mu.Unlock()
+	if err := noSyncCommit(ctx, srv, url); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	db := &database{name: name, url: url}
+	if err := db.empty(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// give empties db and returns it to the pool. A database that cannot be
+// emptied is left out (and dropped at the end).
+func (p *pool) give(t testing.TB, db *database) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.empty(ctx, true); err != nil {
+		t.Logf("teststores: database %s not reused: %v", db.name, err)
+		return
+	}
+	p.mu.Lock()
+	p.idle = append(p.idle, db)
+	p.mu.Unlock()
+}
+
+// empty deletes the rows of every table of db but the record of applied
+// migrations, or, with clear false, only checks that there are none.
+func (db *database) empty(ctx context.Context, clear bool) error {
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT quote_ident(relname), relkind = 'S' FROM pg_class
+		WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'S')
+			AND relname <> 'schema_migrations' AND NOT relispartition
+		ORDER BY relname`)
+	if err != nil {
+		return err
+	}
+	var tables, sequences []string
+	var name string
+	var isSequence bool
+	_, err = pgx.ForEachRow(rows, []any{&name, &isSequence}, func() error {
+		if isSequence {
+			sequences = append(sequences, name)
+		} else {
+			tables = append(tables, name)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !clear {
+		for _, table := range tables {
+			var rows bool
+			if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM `+table+`)`).Scan(&rows); err != nil {
+				return err
+			}
+			if rows {
+				return fmt.Errorf("migrations leave rows in %s: an emptied database would not be a new one", table)
+			}
+		}
+		return nil
+	}
+	// A test's stray connection holding a lock makes this fail rather
+	// than wait: the database is then not reused.
+	if _, err := conn.Exec(ctx, `SET lock_timeout = '5s'`); err != nil {
+		return err
+	}
+	// DELETE of the few rows a test writes is much faster than TRUNCATE,
+	// which makes new files for every table and index. Foreign keys can
+	// make one DELETE fail on rows of a table not yet emptied; TRUNCATE
+	// ... CASCADE then does it.
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		for _, table := range tables {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
+				return err
+			}
+		}
+		for _, seq := range sequences {
+			if _, err := tx.Exec(ctx, `ALTER SEQUENCE `+seq+` RESTART`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(tables) > 0 {
+		_, err = conn.Exec(ctx, `TRUNCATE `+strings.Join(tables, ", ")+` RESTART IDENTITY CASCADE`)
+	}
+	return err
+}
+
+// noSyncCommit lets commits on the database at url return before they
+// reach the disk. A test's data never has to outlive a crash of the
+// server, and on a busy machine waiting for the disk is most of the time
+// a test on PostgreSQL takes. What other sessions see is unchanged.
+func noSyncCommit(ctx context.Context, srv *pgtest.Server, url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return err
+	}
+	return srv.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{cfg.Database}.Sanitize()+` SET synchronous_commit = off`)
+}
+
+// dropAll drops every database the pool made.
+func (p *pool) dropAll() error {
+	if len(p.all) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := pgtest.Dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	var errs []string
+	for _, name := range p.all {
+		if err := srv.DropDB(ctx, name); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if errs != nil {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
