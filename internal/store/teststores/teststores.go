@@ -56,8 +56,20 @@ func Postgres(t testing.TB) store.Store {
 	return st
 }
 
+// Opener opens a fresh store for a test: SQLite or Postgres.
+type Opener = func(testing.TB) store.Store
+
 // Both names the openers of every store, for table-driven tests.
-var Both = map[string]func(testing.TB) store.Store{"sqlite": SQLite, "postgres": Postgres}
+var Both = map[string]Opener{"sqlite": SQLite, "postgres": Postgres}
+
+// Each runs f as one subtest per store, "sqlite" and then "postgres",
+// each given the opener of that store.
+func Each(t *testing.T, f func(t *testing.T, open Opener)) {
+	t.Helper()
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) { f(t, Both[kind]) })
+	}
+}
 
 // Main runs a package's tests; call it from TestMain. Creating and
 // migrating a PostgreSQL database takes a good part of a second, more
