@@ -13,6 +13,7 @@ import (
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -61,7 +62,7 @@ func (e *env) getApp(id string) (store.App, bool) {
 }
 
 func TestAppDeletion(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, a := e.admin()
 		csrf := e.csrf(ck)
@@ -147,7 +148,7 @@ func anyLocked(keys []apps.KeyView) bool {
 }
 
 func TestKeyUnlockAndDelete(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -189,7 +190,7 @@ func TestKeyUnlockAndDelete(t *testing.T) {
 }
 
 func TestSignInPurposes(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -247,7 +248,7 @@ func TestSignInPurposes(t *testing.T) {
 }
 
 func TestUserDelete(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -273,7 +274,7 @@ func TestUserDelete(t *testing.T) {
 // The usage page shows today's numbers without waiting for the hourly
 // maintenance job, and refreshes them at most once a minute.
 func TestUsageShowsToday(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/passwordless-oss/server/internal/events"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -39,7 +40,7 @@ func hasEvent(list []string, prefix string) bool {
 // Console actions that change an app are in the app's event log, performed
 // by the administrator, and on its events page.
 func TestConsoleActionsAreLogged(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -91,7 +92,7 @@ func TestConsoleActionsAreLogged(t *testing.T) {
 // Invitations, enrolments and removals of administrators are in the
 // console app's log and on the Administrators page.
 func TestAdministratorChangesAreLogged(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)

@@ -13,6 +13,7 @@ import (
 	"github.com/passwordless-oss/server/internal/aaguid"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // testProvider is the one authenticator the console tests can name.
@@ -57,7 +58,7 @@ func (e *env) addUserWith(appID, userID string, a *softauthn.Authenticator) {
 }
 
 func TestPasskeysAndEventsNameTheirAuthenticator(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)

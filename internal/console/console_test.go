@@ -65,26 +65,13 @@ type env struct {
 	out     *bytes.Buffer
 }
 
-// opener opens a fresh store: teststores.SQLite or teststores.Postgres.
-type opener = func(testing.TB) store.Store
-
-// eachStore runs f as one subtest per store ("sqlite", "postgres"), each
-// given the opener of a fresh database of that store. Every test on an
-// env runs this way.
-func eachStore(t *testing.T, f func(t *testing.T, open opener)) {
-	t.Helper()
-	for kind, open := range teststores.Both {
-		t.Run(kind, func(t *testing.T) { f(t, open) })
-	}
-}
-
-func newEnv(t *testing.T, open opener, dev bool) *env {
+func newEnv(t *testing.T, open teststores.Opener, dev bool) *env {
 	t.Helper()
 	return newEnvURL(t, open, dev, testOrigin)
 }
 
 // newEnvURL is newEnv with another console URL ("" for none).
-func newEnvURL(t *testing.T, open opener, dev bool, publicURL string) *env {
+func newEnvURL(t *testing.T, open teststores.Opener, dev bool, publicURL string) *env {
 	t.Helper()
 	return newEnvStore(t, dev, publicURL, open(t), DemoClient{})
 }
@@ -282,7 +269,7 @@ func (e *env) csrf(ck *http.Cookie) string {
 }
 
 func TestSetupSessionCookieAndSingleUse(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		secret := e.setupSecret()
 		a := softauthn.New()
@@ -325,7 +312,7 @@ func TestSetupSessionCookieAndSingleUse(t *testing.T) {
 // Origin is the URL's while the Host header is the upstream's (here the
 // test server's 127.0.0.1:port), and no X-Forwarded-Proto arrives.
 func TestConsoleURLBehindProxy(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		site := http.Header{"Origin": {testOrigin}}
 		a := softauthn.New()
@@ -370,7 +357,7 @@ func TestConsoleURLBehindProxy(t *testing.T) {
 // Without a console URL the request decides: its Host for the origin
 // check, TLS or X-Forwarded-Proto for the Secure attribute.
 func TestNoConsoleURL(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnvURL(t, open, false, "")
 		r := e.enrol(softauthn.New(), e.setupSecret(), "Ada", http.Header{"Origin": {e.srv.URL}})
 		ck := r.cookie(cookieName)
@@ -395,7 +382,7 @@ func TestNoConsoleURL(t *testing.T) {
 }
 
 func TestSetupRaceSecondFinishFails(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		secret := e.setupSecret()
 		// Two people begin with the same secret; only the first to finish
@@ -426,7 +413,7 @@ func TestSetupRaceSecondFinishFails(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		token := e.csrf(ck)
@@ -461,7 +448,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		// Activity within the idle timeout slides the expiry.
@@ -492,7 +479,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestSessionMaxAgeAndSignout(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, a := e.admin()
 		for e.clock.Now().Before(time.Now().Add(DefaultMaxAge - DefaultIdleTimeout)) {
@@ -527,7 +514,7 @@ func TestSessionMaxAgeAndSignout(t *testing.T) {
 }
 
 func TestSigninRefusesTamperedAndNonAdmin(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		e.admin()
 		if r := e.do("POST", "/console/signin", url.Values{"token": {"verify_nonsense"}}, nil); r.status != http.StatusUnauthorized || r.cookie(cookieName) != nil {
@@ -552,7 +539,7 @@ func TestSigninRefusesTamperedAndNonAdmin(t *testing.T) {
 }
 
 func TestInvitation(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {e.csrf(ck)}}, nil, ck)
@@ -586,7 +573,7 @@ func TestInvitation(t *testing.T) {
 }
 
 func TestPagesRenderForAdmin(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -662,7 +649,7 @@ func TestPagesRenderForAdmin(t *testing.T) {
 }
 
 func TestDemoAccess(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		dev := newEnv(t, open, true)
 		r := dev.do("GET", "/console/demo/api/config", nil, nil)
 		if r.status != 200 || !strings.Contains(r.body, apps.DevPublicKey) {
@@ -714,7 +701,7 @@ func TestDemoAccess(t *testing.T) {
 }
 
 func TestMountAndSettings(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		if r := e.do("GET", "/health/http", nil, nil); r.status != 200 {
 			t.Fatalf("API behind the mount: %d", r.status)
@@ -747,7 +734,7 @@ func ptrWire(s string) *wire.String { v := wire.String(s); return &v }
 // bytes that are not UTF-8) are refused before they reach a store, which
 // in PostgreSQL's case could not even look them up.
 func TestTextOnly(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, true)
 		ck, _ := e.admin()
 		token := e.csrf(ck)

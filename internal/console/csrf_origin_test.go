@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestOriginCheckWithoutConsoleURL: without PASSWORDLESS_CONSOLE_URL a
@@ -14,7 +15,7 @@ import (
 // the same scheme (https when it came over TLS or with X-Forwarded-Proto:
 // https, else http), host and port.
 func TestOriginCheckWithoutConsoleURL(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnvURL(t, open, false, "")
 		self := e.srv.URL // http://127.0.0.1:port
 		host := strings.TrimPrefix(self, "http://")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/authconfig"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -28,7 +29,7 @@ var preSession = []string{
 // must be refused with 403 and change nothing. A route added without the
 // protection fails here.
 func TestEveryStateChangingRouteIsProtected(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, a := e.admin()
 		csrf := e.csrf(ck)

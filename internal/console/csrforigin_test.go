@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestPostOriginDefaultPort sends a signed-in form post with Origin headers
@@ -14,7 +15,7 @@ import (
 // the port is written: the scheme's default port is the same origin, any
 // other port (the other scheme's default included) is another origin.
 func TestPostOriginDefaultPort(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -42,7 +43,7 @@ func TestPostOriginDefaultPort(t *testing.T) {
 // TestPostOriginExplicitPort does the same with a console URL that names
 // its port over plain HTTP: only that port is the console's origin.
 func TestPostOriginExplicitPort(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		const consoleURL = "http://console.example:8080"
 		e := newEnvURL(t, open, false, consoleURL)
 		ck := e.adminAt(consoleURL)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/passwordless-oss/server/internal/apps"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 func TestWords(t *testing.T) {
@@ -47,7 +48,7 @@ func TestWords(t *testing.T) {
 // The users page lists users with only aliases too, and says so: its
 // counts match its rows.
 func TestUsersPageCountsWhatItLists(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		keys, err := e.apps.Create(context.Background(), "shop", apps.CreateRequest{})
@@ -82,7 +83,7 @@ func TestUsersPageCountsWhatItLists(t *testing.T) {
 // The Applications page has one id field, used both to check and to
 // create.
 func TestAppsPageHasOneIDField(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)
@@ -107,7 +108,7 @@ func TestAppsPageHasOneIDField(t *testing.T) {
 
 // Durations are written as people write them.
 func TestDurationsInWords(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		if out := e.out.String(); !strings.Contains(out, "within 24 hours") {
 			t.Errorf("setup link message:\n%s", out)
@@ -122,7 +123,7 @@ func TestDurationsInWords(t *testing.T) {
 // Opened at an IP address (no console URL set), the pages and the demo
 // say why passkeys cannot work there and link the localhost URL.
 func TestIPAddressHostExplained(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnvURL(t, open, true, "")
 		port := e.srv.URL[strings.LastIndex(e.srv.URL, ":")+1:]
 		local := "http://localhost:" + port
@@ -187,7 +188,7 @@ func TestDemoClientSettings(t *testing.T) {
 // The demo page names the configured copy of the client, and its policy
 // allows that copy and nothing else from elsewhere.
 func TestDemoPageUsesTheConfiguredClient(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		tests := []struct {
 			client  DemoClient
 			wantTag string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/passwordless-oss/server/internal/apps"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/wire"
 )
 
@@ -86,7 +87,7 @@ func (f *browserForm) values() url.Values {
 // one, a post naming one field leaves the rest alone, and the API's rule
 // decides what is refused.
 func TestFeaturesFormKeepsWhatItDoesNotChange(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnvStore(t, false, testOrigin, open(t), DemoClient{})
 		ctx := context.Background()
 		ck, _ := e.admin()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestRemovedAdministratorSessionRefused removes an administrator who is
@@ -16,7 +17,7 @@ import (
 // cookie is not even refreshed, is refused and the cookie cleared, while
 // the remaining administrator's session goes on.
 func TestRemovedAdministratorSessionRefused(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ada, _ := e.admin()
 		r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {e.csrf(ada)}}, nil, ada)

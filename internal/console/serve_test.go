@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/problem"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestServeAnswersErrors: the one adapter turns each kind of returned
 // error into its answer, and a cause reaches the log but not the page.
 func TestServeAnswersErrors(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		var logs bytes.Buffer
 		e.console.log = slog.New(slog.NewTextHandler(&logs, nil))

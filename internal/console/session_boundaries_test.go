@@ -5,13 +5,15 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestSignedOutSessionStaysRevoked signs out two sessions one after the
 // other: tidying the revocation list on the second sign-out must keep the
 // first session's revocation, which has not expired.
 func TestSignedOutSessionStaysRevoked(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		first, a := e.admin()
 		r := e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/passwordless-oss/server/internal/consolesession"
 	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // signinAgain signs the administrator with authenticator a in once more and
@@ -39,7 +40,7 @@ func (e *env) signedIn(ck *http.Cookie) bool {
 var sessionHandlePattern = regexp.MustCompile(`name="session" value="([0-9a-f]{64})"`)
 
 func TestSessionsPageEndsSessions(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		first, a := e.admin()
 		e.clock.Advance(time.Second)
@@ -90,7 +91,7 @@ func TestSessionsPageEndsSessions(t *testing.T) {
 // A sign-out on one console instance holds on another that shares the
 // database, and on a console started afresh.
 func TestSignoutHoldsOnOtherInstance(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, a := e.admin()
 		other := e.signinAgain(a, nil)
@@ -129,7 +130,7 @@ func TestSignoutHoldsOnOtherInstance(t *testing.T) {
 
 // A page view writes the session's last-seen time at most once a minute.
 func TestSessionLastSeenThrottled(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		seen := func() string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -36,7 +37,7 @@ func listedUsers(t *testing.T, body string) (ids []string, next string) {
 // The users page lists an app of any size a page at a time, and finds a
 // user by id prefix, alias and credential id.
 func TestUsersPagesAndSearch(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		e := newEnv(t, open, false)
 		ck, _ := e.admin()
 		csrf := e.csrf(ck)

@@ -66,7 +66,7 @@ type envOption func(*envSetup)
 // envSetup is what newEnv builds the server from; options change it.
 type envSetup struct {
 	// open opens the store (default: a fresh SQLite file).
-	open   func(testing.TB) store.Store
+	open   teststores.Opener
 	deps   []func(*passkey.Deps)
 	config []func(*httpapi.Config, envParts)
 }
@@ -80,7 +80,7 @@ type envParts struct {
 
 // onStore runs the environment on the store open opens
 // (teststores.Postgres, or either of teststores.Both).
-func onStore(open func(testing.TB) store.Store) envOption {
+func onStore(open teststores.Opener) envOption {
 	return func(s *envSetup) { s.open = open }
 }
 
@@ -106,9 +106,7 @@ func withParts(f func(*httpapi.Config, envParts)) envOption {
 // this way.
 func eachStore(t *testing.T, f func(t *testing.T, on envOption)) {
 	t.Helper()
-	for kind, open := range teststores.Both {
-		t.Run(kind, func(t *testing.T) { f(t, onStore(open)) })
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) { f(t, onStore(open)) })
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
