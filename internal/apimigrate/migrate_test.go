@@ -36,7 +36,8 @@ var (
 // with a plaintext alias and a backed-up passkey, u3 with two
 // discoverable passkeys and no alias, u4 with an alias only; a purpose
 // "admin" and the "sign-in" preset, stored by the sign-ins; one allowed
-// and one blocked authenticator.
+// and one blocked authenticator. The source runs on SQLite: it stands for
+// the API an app is copied from, and the tests vary the target's store.
 func newFixture(t *testing.T, wrap func(http.Handler) http.Handler) *fixture {
 	t.Helper()
 	s := newServer(t, teststores.SQLite(t), wrap)
@@ -188,29 +189,31 @@ func mustAlias(t *testing.T, a *app, user string) *string {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
-	f := newFixture(t, nil)
-	st := teststores.SQLite(t)
-	for name, target := range map[string]store.Store{"no database": nil, "database": st} {
-		t.Run(name, func(t *testing.T) {
-			sum, out, _, err := runImport(t.Context(), t, f.src, target, func(o *apimigrate.Options) { o.DryRun = true })
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sum.Users != 4 || sum.Credentials != 4 || sum.Aliases != 3 || sum.Purposes != 2 || sum.Authenticators != 2 || sum.Complete {
-				t.Errorf("dry-run summary %+v", sum)
-			}
-			var b bytes.Buffer
-			sum.Print(&b)
-			contains(t, "output", out+b.String(), "Dry run: nothing is written.", `Would create app "shop"`,
-				"Sign-in purposes: 2 (admin, sign-in)", "Authenticators: 1 allowed, 1 blocked", "Would copy", "credentials:       4")
-			if strings.Contains(out, "ApiSecret") {
-				t.Error("a dry run printed keys")
-			}
-		})
-	}
-	if _, err := st.GetApp(t.Context(), appID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("after dry runs the app exists in the target (%v)", err)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		f := newFixture(t, nil)
+		st := open(t)
+		for name, target := range map[string]store.Store{"no database": nil, "database": st} {
+			t.Run(name, func(t *testing.T) {
+				sum, out, _, err := runImport(t.Context(), t, f.src, target, func(o *apimigrate.Options) { o.DryRun = true })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sum.Users != 4 || sum.Credentials != 4 || sum.Aliases != 3 || sum.Purposes != 2 || sum.Authenticators != 2 || sum.Complete {
+					t.Errorf("dry-run summary %+v", sum)
+				}
+				var b bytes.Buffer
+				sum.Print(&b)
+				contains(t, "output", out+b.String(), "Dry run: nothing is written.", `Would create app "shop"`,
+					"Sign-in purposes: 2 (admin, sign-in)", "Authenticators: 1 allowed, 1 blocked", "Would copy", "credentials:       4")
+				if strings.Contains(out, "ApiSecret") {
+					t.Error("a dry run printed keys")
+				}
+			})
+		}
+		if _, err := st.GetApp(t.Context(), appID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("after dry runs the app exists in the target (%v)", err)
+		}
+	})
 }
 
 // interruptAfter cancels the run when the source has served n credential
@@ -286,39 +289,41 @@ func TestResumeAfterInterruption(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	f := newFixture(t, nil)
-	ctx := t.Context()
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		f := newFixture(t, nil)
+		ctx := t.Context()
 
-	t.Run("app exists", func(t *testing.T) {
-		target := newServer(t, teststores.SQLite(t), nil)
-		target.createApp(t, appID, nil)
-		_, _, _, err := runImport(ctx, t, f.src, target.store, nil)
-		if !errors.Is(err, transfer.ErrAppExists) {
-			t.Fatalf("err %v, want ErrAppExists", err)
-		}
-		contains(t, "error", err.Error(), "refusing to merge")
-		if n, _ := target.store.CountCredentials(ctx, appID); n != 0 {
-			t.Errorf("%d credentials written into the existing app", n)
-		}
-	})
+		t.Run("app exists", func(t *testing.T) {
+			target := newServer(t, open(t), nil)
+			target.createApp(t, appID, nil)
+			_, _, _, err := runImport(ctx, t, f.src, target.store, nil)
+			if !errors.Is(err, transfer.ErrAppExists) {
+				t.Fatalf("err %v, want ErrAppExists", err)
+			}
+			contains(t, "error", err.Error(), "refusing to merge")
+			if n, _ := target.store.CountCredentials(ctx, appID); n != 0 {
+				t.Errorf("%d credentials written into the existing app", n)
+			}
+		})
 
-	t.Run("unfinished from another source", func(t *testing.T) {
-		var cancel context.CancelFunc
-		g := newFixture(t, interruptAfter(1, &cancel))
-		target := teststores.SQLite(t)
-		runCtx, c := context.WithCancel(ctx)
-		cancel = c
-		if _, _, _, err := runImport(runCtx, t, g.src, target, func(o *apimigrate.Options) { o.Concurrency = 1 }); !errors.Is(err, apimigrate.ErrUnfinished) {
-			t.Fatalf("first run: %v", err)
-		}
-		cancel = nil
-		other := *g.src
-		other.s = &server{url: strings.Replace(g.src.s.url, "127.0.0.1", "localhost", 1), store: g.src.s.store, http: g.src.s.http}
-		_, _, _, err := runImport(ctx, t, &other, target, nil)
-		if !errors.Is(err, transfer.ErrAppExists) {
-			t.Fatalf("err %v, want ErrAppExists", err)
-		}
-		contains(t, "error", err.Error(), "unfinished import from "+g.src.s.url)
+		t.Run("unfinished from another source", func(t *testing.T) {
+			var cancel context.CancelFunc
+			g := newFixture(t, interruptAfter(1, &cancel))
+			target := open(t)
+			runCtx, c := context.WithCancel(ctx)
+			cancel = c
+			if _, _, _, err := runImport(runCtx, t, g.src, target, func(o *apimigrate.Options) { o.Concurrency = 1 }); !errors.Is(err, apimigrate.ErrUnfinished) {
+				t.Fatalf("first run: %v", err)
+			}
+			cancel = nil
+			other := *g.src
+			other.s = &server{url: strings.Replace(g.src.s.url, "127.0.0.1", "localhost", 1), store: g.src.s.store, http: g.src.s.http}
+			_, _, _, err := runImport(ctx, t, &other, target, nil)
+			if !errors.Is(err, transfer.ErrAppExists) {
+				t.Fatalf("err %v, want ErrAppExists", err)
+			}
+			contains(t, "error", err.Error(), "unfinished import from "+g.src.s.url)
+		})
 	})
 }
 
@@ -357,61 +362,63 @@ func status(code int, retryAfter string) func(w http.ResponseWriter, r *http.Req
 func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
 func TestRetries(t *testing.T) {
-	// The source's handler is replaced per subtest, after the fixture
-	// registered its users.
-	var base http.Handler
-	var current atomic.Value
-	current.Store(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { base.ServeHTTP(w, r) }))
-	f := newFixture(t, func(h http.Handler) http.Handler {
-		base = h
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().(http.Handler).ServeHTTP(w, r) })
-	})
-	setWrap := func(wrap func(http.Handler) http.Handler) { current.Store(wrap(base)) }
-	ctx := t.Context()
-
-	t.Run("503, 429 and a timeout, then success", func(t *testing.T) {
-		setWrap(flaky(status(503, ""), status(429, "0"), hang))
-		target := teststores.SQLite(t)
-		sum, _, progress, err := runImport(ctx, t, f.src, target, func(o *apimigrate.Options) { o.RequestTimeout = 300 * time.Millisecond })
-		if err != nil || !sum.Complete || sum.Credentials != 4 {
-			t.Fatalf("import through a flaky source: %v %+v", err, sum)
-		}
-		contains(t, "progress", progress, "retrying GET /users/list", "HTTP 503", "retries ")
-	})
-
-	t.Run("Retry-After is honoured", func(t *testing.T) {
-		var times []time.Time
-		setWrap(func(h http.Handler) http.Handler {
-			once := flaky(status(429, "1"))(h)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/users/list" {
-					h.ServeHTTP(w, r)
-					return
-				}
-				times = append(times, time.Now())
-				once.ServeHTTP(w, r)
-			})
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		// The source's handler is replaced per subtest, after the fixture
+		// registered its users.
+		var base http.Handler
+		var current atomic.Value
+		current.Store(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { base.ServeHTTP(w, r) }))
+		f := newFixture(t, func(h http.Handler) http.Handler {
+			base = h
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().(http.Handler).ServeHTTP(w, r) })
 		})
-		sum, _, _, err := runImport(ctx, t, f.src, nil, func(o *apimigrate.Options) { o.DryRun = true; o.Concurrency = 1 })
-		if err != nil || sum.Credentials != 4 {
-			t.Fatalf("%v %+v", err, sum)
-		}
-		if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
-			t.Errorf("retried %v after a Retry-After of 1 s", gap)
-		}
-	})
+		setWrap := func(wrap func(http.Handler) http.Handler) { current.Store(wrap(base)) }
+		ctx := t.Context()
 
-	t.Run("gives up", func(t *testing.T) {
-		setWrap(func(http.Handler) http.Handler { return http.HandlerFunc(status(502, "")) })
-		target := teststores.SQLite(t)
-		_, _, _, err := runImport(ctx, t, f.src, target, nil)
-		var re *apimigrate.RequestError
-		if !errors.As(err, &re) || re.Status != 502 {
-			t.Fatalf("err %v, want a RequestError with status 502", err)
-		}
-		contains(t, "error", err.Error(), "GET /users/list", "gave up after 4 tries")
-		if _, err := target.GetApp(ctx, appID); !errors.Is(err, store.ErrNotFound) {
-			t.Error("the app was created although the source failed")
-		}
+		t.Run("503, 429 and a timeout, then success", func(t *testing.T) {
+			setWrap(flaky(status(503, ""), status(429, "0"), hang))
+			target := open(t)
+			sum, _, progress, err := runImport(ctx, t, f.src, target, func(o *apimigrate.Options) { o.RequestTimeout = 300 * time.Millisecond })
+			if err != nil || !sum.Complete || sum.Credentials != 4 {
+				t.Fatalf("import through a flaky source: %v %+v", err, sum)
+			}
+			contains(t, "progress", progress, "retrying GET /users/list", "HTTP 503", "retries ")
+		})
+
+		t.Run("Retry-After is honoured", func(t *testing.T) {
+			var times []time.Time
+			setWrap(func(h http.Handler) http.Handler {
+				once := flaky(status(429, "1"))(h)
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path != "/users/list" {
+						h.ServeHTTP(w, r)
+						return
+					}
+					times = append(times, time.Now())
+					once.ServeHTTP(w, r)
+				})
+			})
+			sum, _, _, err := runImport(ctx, t, f.src, nil, func(o *apimigrate.Options) { o.DryRun = true; o.Concurrency = 1 })
+			if err != nil || sum.Credentials != 4 {
+				t.Fatalf("%v %+v", err, sum)
+			}
+			if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
+				t.Errorf("retried %v after a Retry-After of 1 s", gap)
+			}
+		})
+
+		t.Run("gives up", func(t *testing.T) {
+			setWrap(func(http.Handler) http.Handler { return http.HandlerFunc(status(502, "")) })
+			target := open(t)
+			_, _, _, err := runImport(ctx, t, f.src, target, nil)
+			var re *apimigrate.RequestError
+			if !errors.As(err, &re) || re.Status != 502 {
+				t.Fatalf("err %v, want a RequestError with status 502", err)
+			}
+			contains(t, "error", err.Error(), "GET /users/list", "gave up after 4 tries")
+			if _, err := target.GetApp(ctx, appID); !errors.Is(err, store.ErrNotFound) {
+				t.Error("the app was created although the source failed")
+			}
+		})
 	})
 }

@@ -18,6 +18,9 @@ import (
 //
 //	POST /register/begin/..  (valid ApiKey and body)  -> 307, Location /register, no body
 //	GET  /users/list/..                               -> 307 text/html "<a href=\"/users\">Temporary Redirect</a>."
+//
+// On SQLite only: these paths are answered before any handler reaches the
+// store.
 func TestRegressionDotSegmentsArePathProblems(t *testing.T) {
 	b := newBadInput(t)
 	for _, tc := range []struct{ method, target string }{
@@ -92,6 +95,9 @@ func TestRegressionNullFeaturesBodyIsRejected(t *testing.T) {
 //	credential id is already registered in the app
 //	-> 400 fido2_invalid_registration "CredentialId is not unique to this user",
 //	   INSERT INTO consumed (app_id, id, expires_at)
+//
+// On SQLite only: that nothing was written is read from the change log of
+// the SQLite file (newBadInput).
 func TestRegressionRejectedCompletionWritesNothing(t *testing.T) {
 	b := newBadInput(t)
 	id := []byte("a credential id registered twice")

@@ -1,5 +1,13 @@
 // Package teststores opens fresh stores for the tests of the packages built
 // on the store, so that behaviour that depends on the store runs on both.
+//
+// Those packages run every test that reads or writes stored state once per
+// store (Each, Both). The exceptions keep SQLite and say why: tests that
+// read the SQLite file itself, and the fuzz targets, since Go runs a
+// target's f.Fuzz once, so a second store would take a second target;
+// what PostgreSQL refuses and SQLite takes (NULs, bytes that are not
+// UTF-8, long index entries) is covered on both stores by the bad-input
+// matrix and the text tests of internal/httpapi.
 package teststores
 
 import (
