@@ -361,64 +361,66 @@ func status(code int, retryAfter string) func(w http.ResponseWriter, r *http.Req
 
 func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
+// TestRetries imports into SQLite only: what it tests is how the source's
+// failures are retried, mostly waiting out timeouts and Retry-After, and
+// the target's store plays no part (full imports run on both stores in
+// TestImportThenSignInOnTarget).
 func TestRetries(t *testing.T) {
-	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
-		// The source's handler is replaced per subtest, after the fixture
-		// registered its users.
-		var base http.Handler
-		var current atomic.Value
-		current.Store(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { base.ServeHTTP(w, r) }))
-		f := newFixture(t, func(h http.Handler) http.Handler {
-			base = h
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().(http.Handler).ServeHTTP(w, r) })
-		})
-		setWrap := func(wrap func(http.Handler) http.Handler) { current.Store(wrap(base)) }
-		ctx := t.Context()
+	// The source's handler is replaced per subtest, after the fixture
+	// registered its users.
+	var base http.Handler
+	var current atomic.Value
+	current.Store(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { base.ServeHTTP(w, r) }))
+	f := newFixture(t, func(h http.Handler) http.Handler {
+		base = h
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().(http.Handler).ServeHTTP(w, r) })
+	})
+	setWrap := func(wrap func(http.Handler) http.Handler) { current.Store(wrap(base)) }
+	ctx := t.Context()
 
-		t.Run("503, 429 and a timeout, then success", func(t *testing.T) {
-			setWrap(flaky(status(503, ""), status(429, "0"), hang))
-			target := open(t)
-			sum, _, progress, err := runImport(ctx, t, f.src, target, func(o *apimigrate.Options) { o.RequestTimeout = 300 * time.Millisecond })
-			if err != nil || !sum.Complete || sum.Credentials != 4 {
-				t.Fatalf("import through a flaky source: %v %+v", err, sum)
-			}
-			contains(t, "progress", progress, "retrying GET /users/list", "HTTP 503", "retries ")
-		})
+	t.Run("503, 429 and a timeout, then success", func(t *testing.T) {
+		setWrap(flaky(status(503, ""), status(429, "0"), hang))
+		target := teststores.SQLite(t)
+		sum, _, progress, err := runImport(ctx, t, f.src, target, func(o *apimigrate.Options) { o.RequestTimeout = 300 * time.Millisecond })
+		if err != nil || !sum.Complete || sum.Credentials != 4 {
+			t.Fatalf("import through a flaky source: %v %+v", err, sum)
+		}
+		contains(t, "progress", progress, "retrying GET /users/list", "HTTP 503", "retries ")
+	})
 
-		t.Run("Retry-After is honoured", func(t *testing.T) {
-			var times []time.Time
-			setWrap(func(h http.Handler) http.Handler {
-				once := flaky(status(429, "1"))(h)
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.URL.Path != "/users/list" {
-						h.ServeHTTP(w, r)
-						return
-					}
-					times = append(times, time.Now())
-					once.ServeHTTP(w, r)
-				})
+	t.Run("Retry-After is honoured", func(t *testing.T) {
+		var times []time.Time
+		setWrap(func(h http.Handler) http.Handler {
+			once := flaky(status(429, "1"))(h)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/users/list" {
+					h.ServeHTTP(w, r)
+					return
+				}
+				times = append(times, time.Now())
+				once.ServeHTTP(w, r)
 			})
-			sum, _, _, err := runImport(ctx, t, f.src, nil, func(o *apimigrate.Options) { o.DryRun = true; o.Concurrency = 1 })
-			if err != nil || sum.Credentials != 4 {
-				t.Fatalf("%v %+v", err, sum)
-			}
-			if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
-				t.Errorf("retried %v after a Retry-After of 1 s", gap)
-			}
 		})
+		sum, _, _, err := runImport(ctx, t, f.src, nil, func(o *apimigrate.Options) { o.DryRun = true; o.Concurrency = 1 })
+		if err != nil || sum.Credentials != 4 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+		if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
+			t.Errorf("retried %v after a Retry-After of 1 s", gap)
+		}
+	})
 
-		t.Run("gives up", func(t *testing.T) {
-			setWrap(func(http.Handler) http.Handler { return http.HandlerFunc(status(502, "")) })
-			target := open(t)
-			_, _, _, err := runImport(ctx, t, f.src, target, nil)
-			var re *apimigrate.RequestError
-			if !errors.As(err, &re) || re.Status != 502 {
-				t.Fatalf("err %v, want a RequestError with status 502", err)
-			}
-			contains(t, "error", err.Error(), "GET /users/list", "gave up after 4 tries")
-			if _, err := target.GetApp(ctx, appID); !errors.Is(err, store.ErrNotFound) {
-				t.Error("the app was created although the source failed")
-			}
-		})
+	t.Run("gives up", func(t *testing.T) {
+		setWrap(func(http.Handler) http.Handler { return http.HandlerFunc(status(502, "")) })
+		target := teststores.SQLite(t)
+		_, _, _, err := runImport(ctx, t, f.src, target, nil)
+		var re *apimigrate.RequestError
+		if !errors.As(err, &re) || re.Status != 502 {
+			t.Fatalf("err %v, want a RequestError with status 502", err)
+		}
+		contains(t, "error", err.Error(), "GET /users/list", "gave up after 4 tries")
+		if _, err := target.GetApp(ctx, appID); !errors.Is(err, store.ErrNotFound) {
+			t.Error("the app was created although the source failed")
+		}
 	})
 }
