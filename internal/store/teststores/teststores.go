@@ -82,8 +82,8 @@ func Each(t *testing.T, f func(t *testing.T, open Opener)) {
 // Main runs a package's tests; call it from TestMain. Creating and
 // migrating a PostgreSQL database takes a good part of a second, more
 // than most tests on it, so under Main a database whose test has ended is
-// emptied (every table truncated) and given to the next test that asks
-// for one, and all of them are dropped when the tests end.
+// emptied (the rows of every table deleted) and given to the next test
+// that asks for one, and all of them are dropped when the tests end.
 func Main(m *testing.M) {
 	reuse.on = true
 	code := m.Run()
@@ -106,9 +106,12 @@ type pool struct {
 	all  []string    // names of every database made, to drop at the end
 }
 
-// database is a migrated database that can be emptied for the next test.
+// database is a migrated database of the pool.
 type database struct {
 	name, url string
+	// reusable: migrating it left every table empty, so emptying it
+	// again makes it what a new one would be.
+	reusable bool
 }
 
 // take returns the URL of an empty migrated database for t, given back
@@ -124,14 +127,13 @@ func (p *pool) take(t testing.TB, srv *pgtest.Server) string {
 	if db == nil {
 		db = p.create(t, srv)
 	}
-	// Registered before the store is opened on it, so it runs after the
-	// store is closed.
-	t.Cleanup(func() { p.give(t, db) })
+	// Registered after pgtest.Connect's and before the store is opened,
+	// so it runs after the store is closed, with srv still connected.
+	t.Cleanup(func() { p.give(t, srv, db) })
 	return db.url
 }
 
-// create makes and migrates a database and checks that migrating leaves
-// every table empty, which is what emptying it again restores.
+// create makes and migrates a database.
 func (p *pool) create(t testing.TB, srv *pgtest.Server) *database {
 	t.Helper()
 	ctx := t.Context()
@@ -149,42 +151,46 @@ func (p *pool) create(t testing.TB, srv *pgtest.Server) *database {
 		t.Fatal(err)
 	}
 	db := &database{name: name, url: url}
-	if err := db.empty(ctx, false); err != nil {
+	full, err := db.tableWithRows(ctx)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if db.reusable = full == ""; !db.reusable {
+		t.Logf("teststores: migrations leave rows in %s; the database is not reused", full)
 	}
 	return db
 }
 
-// give empties db and returns it to the pool. A database that cannot be
-// emptied is left out (and dropped at the end).
-func (p *pool) give(t testing.TB, db *database) {
+// give empties db and returns it to the pool, or drops it if it is not
+// reusable or cannot be emptied.
+func (p *pool) give(t testing.TB, srv *pgtest.Server, db *database) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := db.empty(ctx, true); err != nil {
+	if db.reusable {
+		err := db.clear(ctx)
+		if err == nil {
+			p.mu.Lock()
+			p.idle = append(p.idle, db)
+			p.mu.Unlock()
+			return
+		}
 		t.Logf("teststores: database %s not reused: %v", db.name, err)
-		return
 	}
-	p.mu.Lock()
-	p.idle = append(p.idle, db)
-	p.mu.Unlock()
+	if err := srv.DropDB(ctx, db.name); err != nil {
+		t.Log(err) // dropped again at the end
+	}
 }
 
-// empty deletes the rows of every table of db but the record of applied
-// migrations, or, with clear false, only checks that there are none.
-func (db *database) empty(ctx context.Context, clear bool) error {
-	conn, err := pgx.Connect(ctx, db.url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
+// tables lists the tables and sequences of the database conn is on, but
+// the record of applied migrations.
+func tables(ctx context.Context, conn *pgx.Conn) (tables, sequences []string, err error) {
 	rows, err := conn.Query(ctx, `SELECT quote_ident(relname), relkind = 'S' FROM pg_class
 		WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'S')
 			AND relname <> 'schema_migrations' AND NOT relispartition
 		ORDER BY relname`)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	var tables, sequences []string
 	var name string
 	var isSequence bool
 	_, err = pgx.ForEachRow(rows, []any{&name, &isSequence}, func() error {
@@ -195,20 +201,42 @@ func (db *database) empty(ctx context.Context, clear bool) error {
 		}
 		return nil
 	})
+	return tables, sequences, err
+}
+
+// tableWithRows names a table of db that holds rows, or is "".
+func (db *database) tableWithRows(ctx context.Context) (string, error) {
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	list, _, err := tables(ctx, conn)
+	if err != nil {
+		return "", err
+	}
+	for _, table := range list {
+		var rows bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM `+table+`)`).Scan(&rows); err != nil {
+			return "", err
+		}
+		if rows {
+			return table, nil
+		}
+	}
+	return "", nil
+}
+
+// clear deletes the rows of every table of db and restarts its sequences.
+func (db *database) clear(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, db.url)
 	if err != nil {
 		return err
 	}
-	if !clear {
-		for _, table := range tables {
-			var rows bool
-			if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM `+table+`)`).Scan(&rows); err != nil {
-				return err
-			}
-			if rows {
-				return fmt.Errorf("migrations leave rows in %s: an emptied database would not be a new one", table)
-			}
-		}
-		return nil
+	defer conn.Close(context.WithoutCancel(ctx))
+	list, sequences, err := tables(ctx, conn)
+	if err != nil {
+		return err
 	}
 	// A test's stray connection holding a lock makes this fail rather
 	// than wait: the database is then not reused.
@@ -220,7 +248,7 @@ func (db *database) empty(ctx context.Context, clear bool) error {
 	// make one DELETE fail on rows of a table not yet emptied; TRUNCATE
 	// ... CASCADE then does it.
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		for _, table := range tables {
+		for _, table := range list {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
 				return err
 			}
@@ -232,8 +260,8 @@ func (db *database) empty(ctx context.Context, clear bool) error {
 		}
 		return nil
 	})
-	if err != nil && len(tables) > 0 {
-		_, err = conn.Exec(ctx, `TRUNCATE `+strings.Join(tables, ", ")+` RESTART IDENTITY CASCADE`)
+	if err != nil && len(list) > 0 {
+		_, err = conn.Exec(ctx, `TRUNCATE `+strings.Join(list, ", ")+` RESTART IDENTITY CASCADE`)
 	}
 	return err
 }
