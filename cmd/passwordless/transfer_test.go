@@ -13,6 +13,10 @@ import (
 	"github.com/passwordless-oss/server/internal/store/sqlite"
 )
 
+// TestExportImportCommands runs the commands on SQLite files: what it
+// tests is the commands' wiring (flags, files, the database from the
+// environment, no SQLite file made for a missing one); internal/transfer
+// runs export and import on both stores.
 func TestExportImportCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -36,7 +36,8 @@ var (
 // with a plaintext alias and a backed-up passkey, u3 with two
 // discoverable passkeys and no alias, u4 with an alias only; a purpose
 // "admin" and the "sign-in" preset, stored by the sign-ins; one allowed
-// and one blocked authenticator.
+// and one blocked authenticator. The source runs on SQLite: it stands for
+// the API an app is copied from, and the tests vary the target's store.
 func newFixture(t *testing.T, wrap func(http.Handler) http.Handler) *fixture {
 	t.Helper()
 	s := newServer(t, teststores.SQLite(t), wrap)
@@ -188,29 +189,31 @@ func mustAlias(t *testing.T, a *app, user string) *string {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
-	f := newFixture(t, nil)
-	st := teststores.SQLite(t)
-	for name, target := range map[string]store.Store{"no database": nil, "database": st} {
-		t.Run(name, func(t *testing.T) {
-			sum, out, _, err := runImport(t.Context(), t, f.src, target, func(o *apimigrate.Options) { o.DryRun = true })
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sum.Users != 4 || sum.Credentials != 4 || sum.Aliases != 3 || sum.Purposes != 2 || sum.Authenticators != 2 || sum.Complete {
-				t.Errorf("dry-run summary %+v", sum)
-			}
-			var b bytes.Buffer
-			sum.Print(&b)
-			contains(t, "output", out+b.String(), "Dry run: nothing is written.", `Would create app "shop"`,
-				"Sign-in purposes: 2 (admin, sign-in)", "Authenticators: 1 allowed, 1 blocked", "Would copy", "credentials:       4")
-			if strings.Contains(out, "ApiSecret") {
-				t.Error("a dry run printed keys")
-			}
-		})
-	}
-	if _, err := st.GetApp(t.Context(), appID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("after dry runs the app exists in the target (%v)", err)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		f := newFixture(t, nil)
+		st := open(t)
+		for name, target := range map[string]store.Store{"no database": nil, "database": st} {
+			t.Run(name, func(t *testing.T) {
+				sum, out, _, err := runImport(t.Context(), t, f.src, target, func(o *apimigrate.Options) { o.DryRun = true })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sum.Users != 4 || sum.Credentials != 4 || sum.Aliases != 3 || sum.Purposes != 2 || sum.Authenticators != 2 || sum.Complete {
+					t.Errorf("dry-run summary %+v", sum)
+				}
+				var b bytes.Buffer
+				sum.Print(&b)
+				contains(t, "output", out+b.String(), "Dry run: nothing is written.", `Would create app "shop"`,
+					"Sign-in purposes: 2 (admin, sign-in)", "Authenticators: 1 allowed, 1 blocked", "Would copy", "credentials:       4")
+				if strings.Contains(out, "ApiSecret") {
+					t.Error("a dry run printed keys")
+				}
+			})
+		}
+		if _, err := st.GetApp(t.Context(), appID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("after dry runs the app exists in the target (%v)", err)
+		}
+	})
 }
 
 // interruptAfter cancels the run when the source has served n credential
@@ -286,39 +289,41 @@ func TestResumeAfterInterruption(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	f := newFixture(t, nil)
-	ctx := t.Context()
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		f := newFixture(t, nil)
+		ctx := t.Context()
 
-	t.Run("app exists", func(t *testing.T) {
-		target := newServer(t, teststores.SQLite(t), nil)
-		target.createApp(t, appID, nil)
-		_, _, _, err := runImport(ctx, t, f.src, target.store, nil)
-		if !errors.Is(err, transfer.ErrAppExists) {
-			t.Fatalf("err %v, want ErrAppExists", err)
-		}
-		contains(t, "error", err.Error(), "refusing to merge")
-		if n, _ := target.store.CountCredentials(ctx, appID); n != 0 {
-			t.Errorf("%d credentials written into the existing app", n)
-		}
-	})
+		t.Run("app exists", func(t *testing.T) {
+			target := newServer(t, open(t), nil)
+			target.createApp(t, appID, nil)
+			_, _, _, err := runImport(ctx, t, f.src, target.store, nil)
+			if !errors.Is(err, transfer.ErrAppExists) {
+				t.Fatalf("err %v, want ErrAppExists", err)
+			}
+			contains(t, "error", err.Error(), "refusing to merge")
+			if n, _ := target.store.CountCredentials(ctx, appID); n != 0 {
+				t.Errorf("%d credentials written into the existing app", n)
+			}
+		})
 
-	t.Run("unfinished from another source", func(t *testing.T) {
-		var cancel context.CancelFunc
-		g := newFixture(t, interruptAfter(1, &cancel))
-		target := teststores.SQLite(t)
-		runCtx, c := context.WithCancel(ctx)
-		cancel = c
-		if _, _, _, err := runImport(runCtx, t, g.src, target, func(o *apimigrate.Options) { o.Concurrency = 1 }); !errors.Is(err, apimigrate.ErrUnfinished) {
-			t.Fatalf("first run: %v", err)
-		}
-		cancel = nil
-		other := *g.src
-		other.s = &server{url: strings.Replace(g.src.s.url, "127.0.0.1", "localhost", 1), store: g.src.s.store, http: g.src.s.http}
-		_, _, _, err := runImport(ctx, t, &other, target, nil)
-		if !errors.Is(err, transfer.ErrAppExists) {
-			t.Fatalf("err %v, want ErrAppExists", err)
-		}
-		contains(t, "error", err.Error(), "unfinished import from "+g.src.s.url)
+		t.Run("unfinished from another source", func(t *testing.T) {
+			var cancel context.CancelFunc
+			g := newFixture(t, interruptAfter(1, &cancel))
+			target := open(t)
+			runCtx, c := context.WithCancel(ctx)
+			cancel = c
+			if _, _, _, err := runImport(runCtx, t, g.src, target, func(o *apimigrate.Options) { o.Concurrency = 1 }); !errors.Is(err, apimigrate.ErrUnfinished) {
+				t.Fatalf("first run: %v", err)
+			}
+			cancel = nil
+			other := *g.src
+			other.s = &server{url: strings.Replace(g.src.s.url, "127.0.0.1", "localhost", 1), store: g.src.s.store, http: g.src.s.http}
+			_, _, _, err := runImport(ctx, t, &other, target, nil)
+			if !errors.Is(err, transfer.ErrAppExists) {
+				t.Fatalf("err %v, want ErrAppExists", err)
+			}
+			contains(t, "error", err.Error(), "unfinished import from "+g.src.s.url)
+		})
 	})
 }
 
@@ -356,6 +361,10 @@ func status(code int, retryAfter string) func(w http.ResponseWriter, r *http.Req
 
 func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
+// TestRetries imports into SQLite only: what it tests is how the source's
+// failures are retried, mostly waiting out timeouts and Retry-After, and
+// the target's store plays no part (full imports run on both stores in
+// TestImportThenSignInOnTarget).
 func TestRetries(t *testing.T) {
 	// The source's handler is replaced per subtest, after the fixture
 	// registered its users.

@@ -153,33 +153,35 @@ func TestFeaturesUpdateOnlyWhatTheyName(t *testing.T) {
 // can be set again through both features requests, and the same range
 // holds at creation.
 func TestOneRetentionRule(t *testing.T) {
-	st := teststores.SQLite(t)
-	ctx := t.Context()
-	a := apps.New(st, token.NewSealer(st, nil), nil)
-	if _, err := a.Create(ctx, "app1", apps.CreateRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	f, err := a.Features(ctx, "app1")
-	if err != nil || f.EventLoggingRetentionPeriod != apps.MaxRetentionDays {
-		t.Fatalf("a new app's retention: %d, %v; want %d", f.EventLoggingRetentionPeriod, err, apps.MaxRetentionDays)
-	}
-	app, err := a.Get(ctx, "app1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, days := range []wire.Int{0, 90, apps.MaxRetentionDays, -1, apps.MaxRetentionDays + 1} {
-		valid := days >= 0 && days <= apps.MaxRetentionDays
-		errs := map[string]error{
-			"management":   a.SetFeatures(ctx, "app1", apps.SetFeaturesRequest{EventLoggingRetentionPeriod: ptr(days)}),
-			"self-service": a.SetSelfFeatures(ctx, app, apps.SelfFeaturesRequest{EventLoggingRetentionPeriod: ptr(days)}),
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		st := open(t)
+		ctx := t.Context()
+		a := apps.New(st, token.NewSealer(st, nil), nil)
+		if _, err := a.Create(ctx, "app1", apps.CreateRequest{}); err != nil {
+			t.Fatal(err)
 		}
-		_, errs["creation"] = a.Create(ctx, fmt.Sprintf("new%d", days+10), apps.CreateRequest{EventLoggingRetentionPeriod: ptr(days)})
-		for via, err := range errs {
-			if (err == nil) != valid {
-				t.Errorf("retention %d through %s: %v", days, via, err)
+		f, err := a.Features(ctx, "app1")
+		if err != nil || f.EventLoggingRetentionPeriod != apps.MaxRetentionDays {
+			t.Fatalf("a new app's retention: %d, %v; want %d", f.EventLoggingRetentionPeriod, err, apps.MaxRetentionDays)
+		}
+		app, err := a.Get(ctx, "app1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, days := range []wire.Int{0, 90, apps.MaxRetentionDays, -1, apps.MaxRetentionDays + 1} {
+			valid := days >= 0 && days <= apps.MaxRetentionDays
+			errs := map[string]error{
+				"management":   a.SetFeatures(ctx, "app1", apps.SetFeaturesRequest{EventLoggingRetentionPeriod: ptr(days)}),
+				"self-service": a.SetSelfFeatures(ctx, app, apps.SelfFeaturesRequest{EventLoggingRetentionPeriod: ptr(days)}),
+			}
+			_, errs["creation"] = a.Create(ctx, fmt.Sprintf("new%d", days+10), apps.CreateRequest{EventLoggingRetentionPeriod: ptr(days)})
+			for via, err := range errs {
+				if (err == nil) != valid {
+					t.Errorf("retention %d through %s: %v", days, via, err)
+				}
 			}
 		}
-	}
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1,16 +1,14 @@
 package apps
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/apikey"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/wire"
 )
@@ -76,13 +74,9 @@ func TestDistinctKeys(t *testing.T) {
 	}
 }
 
-func newTestService(t *testing.T) (*Service, store.Store) {
+func newTestService(t *testing.T, open teststores.Opener) (*Service, store.Store) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "apps.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := open(t)
 	return New(st, token.NewSealer(st, nil), nil), st
 }
 
@@ -90,76 +84,80 @@ func newTestService(t *testing.T) (*Service, store.Store) {
 // app already has is drawn again, and running out of draws is a 409
 // problem, never a 500.
 func TestCreateKeyRetriesCollisions(t *testing.T) {
-	existing := []string{"0001", "0002", "0003", "0004"} // the app's first four keys
-	tests := []struct {
-		name       string
-		kind       store.KeyKind
-		ids        []string // of the new key's draws
-		wantID     string   // "" when refused
-		wantDraws  int
-		wantStatus int
-	}{
-		{"free at once", store.KeyPublic, []string{"0005"}, "0005", 1, 0},
-		{"collides with a public key", store.KeyPublic, []string{"0001", "0005"}, "0005", 2, 0},
-		{"secret collides with public and secret keys", store.KeySecret, []string{"0002", "0003", "0004", "abcd"}, "abcd", 4, 0},
-		{"every draw collides", store.KeySecret, []string{"0001", "0002", "0003", "0004"}, "", maxKeyDraws, 409},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			svc, st := newTestService(t)
-			svc.generate = (&scripted{ids: existing}).generate
-			if _, err := svc.Create(t.Context(), "app1", CreateRequest{}); err != nil {
-				t.Fatal(err)
-			}
-			g := &scripted{ids: tt.ids}
-			svc.generate = g.generate
-			res, err := svc.CreateKey(t.Context(), "app1", tt.kind, CreateKeyRequest{Scopes: []wire.Int{0}})
-			if g.draws != tt.wantDraws {
-				t.Errorf("draws = %d, want %d", g.draws, tt.wantDraws)
-			}
-			keys, lerr := st.ListAPIKeys(t.Context(), "app1")
-			if lerr != nil {
-				t.Fatal(lerr)
-			}
-			if tt.wantID == "" {
-				var p *problem.Problem
-				if !errors.As(err, &p) || p.Status != tt.wantStatus {
-					t.Fatalf("CreateKey = %v, %v; want a %d problem", res, err, tt.wantStatus)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		existing := []string{"0001", "0002", "0003", "0004"} // the app's first four keys
+		tests := []struct {
+			name       string
+			kind       store.KeyKind
+			ids        []string // of the new key's draws
+			wantID     string   // "" when refused
+			wantDraws  int
+			wantStatus int
+		}{
+			{"free at once", store.KeyPublic, []string{"0005"}, "0005", 1, 0},
+			{"collides with a public key", store.KeyPublic, []string{"0001", "0005"}, "0005", 2, 0},
+			{"secret collides with public and secret keys", store.KeySecret, []string{"0002", "0003", "0004", "abcd"}, "abcd", 4, 0},
+			{"every draw collides", store.KeySecret, []string{"0001", "0002", "0003", "0004"}, "", maxKeyDraws, 409},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				svc, st := newTestService(t, open)
+				svc.generate = (&scripted{ids: existing}).generate
+				if _, err := svc.Create(t.Context(), "app1", CreateRequest{}); err != nil {
+					t.Fatal(err)
 				}
-				if len(keys) != len(existing) {
-					t.Errorf("keys after a refused CreateKey = %d, want %d", len(keys), len(existing))
+				g := &scripted{ids: tt.ids}
+				svc.generate = g.generate
+				res, err := svc.CreateKey(t.Context(), "app1", tt.kind, CreateKeyRequest{Scopes: []wire.Int{0}})
+				if g.draws != tt.wantDraws {
+					t.Errorf("draws = %d, want %d", g.draws, tt.wantDraws)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("CreateKey: %v", err)
-			}
-			if got := apikey.ID(res["apiKey"]); got != tt.wantID {
-				t.Errorf("new key id = %q, want %q", got, tt.wantID)
-			}
-			if len(keys) != len(existing)+1 {
-				t.Errorf("keys = %d, want %d", len(keys), len(existing)+1)
-			}
-		})
-	}
+				keys, lerr := st.ListAPIKeys(t.Context(), "app1")
+				if lerr != nil {
+					t.Fatal(lerr)
+				}
+				if tt.wantID == "" {
+					var p *problem.Problem
+					if !errors.As(err, &p) || p.Status != tt.wantStatus {
+						t.Fatalf("CreateKey = %v, %v; want a %d problem", res, err, tt.wantStatus)
+					}
+					if len(keys) != len(existing) {
+						t.Errorf("keys after a refused CreateKey = %d, want %d", len(keys), len(existing))
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("CreateKey: %v", err)
+				}
+				if got := apikey.ID(res["apiKey"]); got != tt.wantID {
+					t.Errorf("new key id = %q, want %q", got, tt.wantID)
+				}
+				if len(keys) != len(existing)+1 {
+					t.Errorf("keys = %d, want %d", len(keys), len(existing)+1)
+				}
+			})
+		}
+	})
 }
 
 // TestCreateWithCollidingDraws: the app's first four keys get distinct ids
 // even when the generator repeats itself.
 func TestCreateWithCollidingDraws(t *testing.T) {
-	svc, st := newTestService(t)
-	g := &scripted{ids: []string{"0001", "0001", "0001", "0002", "0002", "0003", "0004"}}
-	svc.generate = g.generate
-	res, err := svc.Create(t.Context(), "app1", CreateRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := []string{apikey.ID(res.APIKey1), apikey.ID(res.APIKey2), apikey.ID(res.APISecret1), apikey.ID(res.APISecret2)}
-	if fmt.Sprint(got) != "[0001 0002 0003 0004]" {
-		t.Errorf("key ids = %v", got)
-	}
-	keys, err := st.ListAPIKeys(t.Context(), "app1")
-	if err != nil || len(keys) != 4 {
-		t.Errorf("stored keys = %d, %v; want 4", len(keys), err)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		svc, st := newTestService(t, open)
+		g := &scripted{ids: []string{"0001", "0001", "0001", "0002", "0002", "0003", "0004"}}
+		svc.generate = g.generate
+		res, err := svc.Create(t.Context(), "app1", CreateRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{apikey.ID(res.APIKey1), apikey.ID(res.APIKey2), apikey.ID(res.APISecret1), apikey.ID(res.APISecret2)}
+		if fmt.Sprint(got) != "[0001 0002 0003 0004]" {
+			t.Errorf("key ids = %v", got)
+		}
+		keys, err := st.ListAPIKeys(t.Context(), "app1")
+		if err != nil || len(keys) != 4 {
+			t.Errorf("stored keys = %d, %v; want 4", len(keys), err)
+		}
+	})
 }

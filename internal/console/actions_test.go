@@ -13,6 +13,7 @@ import (
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -61,69 +62,71 @@ func (e *env) getApp(id string) (store.App, bool) {
 }
 
 func TestAppDeletion(t *testing.T) {
-	e := newEnv(t, false)
-	ck, a := e.admin()
-	csrf := e.csrf(ck)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, a := e.admin()
+		csrf := e.csrf(ck)
 
-	// A new app goes at once, but only with the confirmation.
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"fresh"}}, 200)
-	e.post(ck, csrf, "/console/apps/fresh/mark-delete", url.Values{"confirm": {"wrong"}}, http.StatusBadRequest)
-	if _, ok := e.getApp("fresh"); !ok {
-		t.Fatal("an unconfirmed deletion deleted the app")
-	}
-	r := e.post(ck, csrf, "/console/apps/fresh/mark-delete", url.Values{"confirm": {"fresh"}}, 200)
-	if _, ok := e.getApp("fresh"); ok || !strings.Contains(r.body, "was deleted") {
-		t.Fatalf("a new app was not deleted at once: %s", r.body)
-	}
+		// A new app goes at once, but only with the confirmation.
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"fresh"}}, 200)
+		e.post(ck, csrf, "/console/apps/fresh/mark-delete", url.Values{"confirm": {"wrong"}}, http.StatusBadRequest)
+		if _, ok := e.getApp("fresh"); !ok {
+			t.Fatal("an unconfirmed deletion deleted the app")
+		}
+		r := e.post(ck, csrf, "/console/apps/fresh/mark-delete", url.Values{"confirm": {"fresh"}}, 200)
+		if _, ok := e.getApp("fresh"); ok || !strings.Contains(r.body, "was deleted") {
+			t.Fatalf("a new app was not deleted at once: %s", r.body)
+		}
 
-	// An app older than three days with users is locked and scheduled.
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
-	e.addUser("shop", "u1")
-	e.clock.Advance(4 * 24 * time.Hour)
-	ck, csrf = e.signin(a)
-	if r := e.do("GET", "/console/apps/shop", nil, nil, ck); !strings.Contains(r.body, "This app has users") {
-		t.Fatalf("app page before the deletion: %s", r.body)
-	}
-	e.post(ck, csrf, "/console/apps/shop/mark-delete", url.Values{"confirm": {"shop"}}, http.StatusSeeOther)
-	app, ok := e.getApp("shop")
-	if !ok || app.DeleteAt == nil {
-		t.Fatalf("shop after mark-delete: %v %+v", ok, app)
-	}
-	if keys, _ := e.apps.ListKeys(context.Background(), "shop"); !allLocked(keys) {
-		t.Fatalf("keys of an app pending deletion: %+v", keys)
-	}
-	page := e.do("GET", "/console/apps/shop", nil, nil, ck).body
-	if !strings.Contains(page, "scheduled for deletion") || strings.Contains(page, "Delete now") {
-		t.Fatalf("app page while pending: %s", page)
-	}
-	r = e.post(ck, csrf, "/console/apps/shop/delete", url.Values{}, http.StatusBadRequest)
-	if _, ok := e.getApp("shop"); !ok || !strings.Contains(r.body, "cannot be deleted yet") {
-		t.Fatalf("delete before the scheduled time: %s", r.body)
-	}
+		// An app older than three days with users is locked and scheduled.
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
+		e.addUser("shop", "u1")
+		e.clock.Advance(4 * 24 * time.Hour)
+		ck, csrf = e.signin(a)
+		if r := e.do("GET", "/console/apps/shop", nil, nil, ck); !strings.Contains(r.body, "This app has users") {
+			t.Fatalf("app page before the deletion: %s", r.body)
+		}
+		e.post(ck, csrf, "/console/apps/shop/mark-delete", url.Values{"confirm": {"shop"}}, http.StatusSeeOther)
+		app, ok := e.getApp("shop")
+		if !ok || app.DeleteAt == nil {
+			t.Fatalf("shop after mark-delete: %v %+v", ok, app)
+		}
+		if keys, _ := e.apps.ListKeys(context.Background(), "shop"); !allLocked(keys) {
+			t.Fatalf("keys of an app pending deletion: %+v", keys)
+		}
+		page := e.do("GET", "/console/apps/shop", nil, nil, ck).body
+		if !strings.Contains(page, "scheduled for deletion") || strings.Contains(page, "Delete now") {
+			t.Fatalf("app page while pending: %s", page)
+		}
+		r = e.post(ck, csrf, "/console/apps/shop/delete", url.Values{}, http.StatusBadRequest)
+		if _, ok := e.getApp("shop"); !ok || !strings.Contains(r.body, "cannot be deleted yet") {
+			t.Fatalf("delete before the scheduled time: %s", r.body)
+		}
 
-	// Cancelling unlocks the keys and clears the schedule.
-	e.post(ck, csrf, "/console/apps/shop/cancel-delete", url.Values{}, http.StatusSeeOther)
-	if app, _ := e.getApp("shop"); app.DeleteAt != nil {
-		t.Fatalf("still scheduled after cancel: %v", app.DeleteAt)
-	}
-	if keys, _ := e.apps.ListKeys(context.Background(), "shop"); anyLocked(keys) {
-		t.Fatalf("keys after cancel: %+v", keys)
-	}
+		// Cancelling unlocks the keys and clears the schedule.
+		e.post(ck, csrf, "/console/apps/shop/cancel-delete", url.Values{}, http.StatusSeeOther)
+		if app, _ := e.getApp("shop"); app.DeleteAt != nil {
+			t.Fatalf("still scheduled after cancel: %v", app.DeleteAt)
+		}
+		if keys, _ := e.apps.ListKeys(context.Background(), "shop"); anyLocked(keys) {
+			t.Fatalf("keys after cancel: %+v", keys)
+		}
 
-	// Scheduled again and past due, the app can be deleted for good.
-	e.post(ck, csrf, "/console/apps/shop/mark-delete", url.Values{"confirm": {"shop"}}, http.StatusSeeOther)
-	e.clock.Advance(32 * 24 * time.Hour)
-	ck, csrf = e.signin(a)
-	if page := e.do("GET", "/console/apps/shop", nil, nil, ck).body; !strings.Contains(page, "Delete now") {
-		t.Fatalf("app page when due: %s", page)
-	}
-	r = e.post(ck, csrf, "/console/apps/shop/delete", url.Values{}, 200)
-	if _, ok := e.getApp("shop"); ok || !strings.Contains(r.body, "was deleted") {
-		t.Fatalf("delete when due: %s", r.body)
-	}
-	if r := e.do("GET", "/console/apps", nil, nil, ck); strings.Contains(r.body, "/console/apps/shop") {
-		t.Fatal("the deleted app is still listed")
-	}
+		// Scheduled again and past due, the app can be deleted for good.
+		e.post(ck, csrf, "/console/apps/shop/mark-delete", url.Values{"confirm": {"shop"}}, http.StatusSeeOther)
+		e.clock.Advance(32 * 24 * time.Hour)
+		ck, csrf = e.signin(a)
+		if page := e.do("GET", "/console/apps/shop", nil, nil, ck).body; !strings.Contains(page, "Delete now") {
+			t.Fatalf("app page when due: %s", page)
+		}
+		r = e.post(ck, csrf, "/console/apps/shop/delete", url.Values{}, 200)
+		if _, ok := e.getApp("shop"); ok || !strings.Contains(r.body, "was deleted") {
+			t.Fatalf("delete when due: %s", r.body)
+		}
+		if r := e.do("GET", "/console/apps", nil, nil, ck); strings.Contains(r.body, "/console/apps/shop") {
+			t.Fatal("the deleted app is still listed")
+		}
+	})
 }
 
 func allLocked(keys []apps.KeyView) bool {
@@ -145,149 +148,157 @@ func anyLocked(keys []apps.KeyView) bool {
 }
 
 func TestKeyUnlockAndDelete(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
-	ctx := context.Background()
-	keys, _ := e.apps.ListKeys(ctx, "shop")
-	id := keys[0].ID
-	find := func() (apps.KeyView, bool) {
-		list, _ := e.apps.ListKeys(ctx, "shop")
-		for _, k := range list {
-			if k.ID == id {
-				return k, true
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
+		ctx := context.Background()
+		keys, _ := e.apps.ListKeys(ctx, "shop")
+		id := keys[0].ID
+		find := func() (apps.KeyView, bool) {
+			list, _ := e.apps.ListKeys(ctx, "shop")
+			for _, k := range list {
+				if k.ID == id {
+					return k, true
+				}
 			}
+			return apps.KeyView{}, false
 		}
-		return apps.KeyView{}, false
-	}
-	base := "/console/apps/shop/keys/" + id + "/"
-	e.post(ck, csrf, base+"lock", url.Values{}, http.StatusSeeOther)
-	if k, _ := find(); !k.IsLocked {
-		t.Fatal("not locked")
-	}
-	e.post(ck, csrf, base+"unlock", url.Values{}, http.StatusSeeOther)
-	if k, _ := find(); k.IsLocked {
-		t.Fatal("still locked after unlock")
-	}
-	e.post(ck, csrf, base+"rotate", url.Values{}, http.StatusNotFound)
-	e.post(ck, csrf, base+"delete", url.Values{}, http.StatusSeeOther)
-	if _, ok := find(); ok {
-		t.Fatal("the key is still there after delete")
-	}
-	if r := e.do("GET", "/console/apps/shop/keys", nil, nil, ck); strings.Contains(r.body, `data-key="`+id+`"`) {
-		t.Fatal("the deleted key is still listed")
-	}
-	r := e.post(ck, csrf, base+"delete", url.Values{}, http.StatusNotFound)
-	if !strings.Contains(r.body, "class=\"error\"") {
-		t.Fatalf("deleting a missing key: %s", r.body)
-	}
+		base := "/console/apps/shop/keys/" + id + "/"
+		e.post(ck, csrf, base+"lock", url.Values{}, http.StatusSeeOther)
+		if k, _ := find(); !k.IsLocked {
+			t.Fatal("not locked")
+		}
+		e.post(ck, csrf, base+"unlock", url.Values{}, http.StatusSeeOther)
+		if k, _ := find(); k.IsLocked {
+			t.Fatal("still locked after unlock")
+		}
+		e.post(ck, csrf, base+"rotate", url.Values{}, http.StatusNotFound)
+		e.post(ck, csrf, base+"delete", url.Values{}, http.StatusSeeOther)
+		if _, ok := find(); ok {
+			t.Fatal("the key is still there after delete")
+		}
+		if r := e.do("GET", "/console/apps/shop/keys", nil, nil, ck); strings.Contains(r.body, `data-key="`+id+`"`) {
+			t.Fatal("the deleted key is still listed")
+		}
+		r := e.post(ck, csrf, base+"delete", url.Values{}, http.StatusNotFound)
+		if !strings.Contains(r.body, "class=\"error\"") {
+			t.Fatalf("deleting a missing key: %s", r.body)
+		}
+	})
 }
 
 func TestSignInPurposes(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
-	get := func(purpose string) (v struct {
-		UV    string
-		TTL   int64
-		Hints string
-		By    string
-	}, found bool) {
-		list, err := e.configs.List(context.Background(), "shop", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range list.Configurations {
-			if c.Purpose == purpose {
-				v.UV, v.TTL, v.Hints = c.UserVerificationRequirement, c.TimeToLive, c.Hints
-				if c.EditedBy != nil {
-					v.By = *c.EditedBy
-				}
-				return v, true
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
+		get := func(purpose string) (v struct {
+			UV    string
+			TTL   int64
+			Hints string
+			By    string
+		}, found bool) {
+			list, err := e.configs.List(context.Background(), "shop", nil)
+			if err != nil {
+				t.Fatal(err)
 			}
+			for _, c := range list.Configurations {
+				if c.Purpose == purpose {
+					v.UV, v.TTL, v.Hints = c.UserVerificationRequirement, c.TimeToLive, c.Hints
+					if c.EditedBy != nil {
+						v.By = *c.EditedBy
+					}
+					return v, true
+				}
+			}
+			return v, false
 		}
-		return v, false
-	}
-	base := "/console/apps/shop/auth-configs/"
-	e.post(ck, csrf, base+"add", url.Values{"purpose": {"checkout"}, "userVerification": {"required"}, "timeToLive": {"300"},
-		"hint": {"security-key", "hybrid"}}, http.StatusSeeOther)
-	if c, ok := get("checkout"); !ok || c.UV != "required" || c.TTL != 300 || !strings.Contains(c.Hints, "SecurityKey") || !strings.Contains(c.Hints, "Hybrid") {
-		t.Fatalf("after add: %v %+v", ok, c)
-	}
-	if r := e.do("GET", "/console/apps/shop/auth-configs", nil, nil, ck); !strings.Contains(r.body, "<code>checkout</code>") {
-		t.Fatal("the new purpose is not listed")
-	}
-	e.post(ck, csrf, base+"add", url.Values{"purpose": {"bad"}, "timeToLive": {"soon"}}, http.StatusBadRequest)
-	if _, ok := get("bad"); ok {
-		t.Fatal("a purpose with a bad lifetime was added")
-	}
+		base := "/console/apps/shop/auth-configs/"
+		e.post(ck, csrf, base+"add", url.Values{"purpose": {"checkout"}, "userVerification": {"required"}, "timeToLive": {"300"},
+			"hint": {"security-key", "hybrid"}}, http.StatusSeeOther)
+		if c, ok := get("checkout"); !ok || c.UV != "required" || c.TTL != 300 || !strings.Contains(c.Hints, "SecurityKey") || !strings.Contains(c.Hints, "Hybrid") {
+			t.Fatalf("after add: %v %+v", ok, c)
+		}
+		if r := e.do("GET", "/console/apps/shop/auth-configs", nil, nil, ck); !strings.Contains(r.body, "<code>checkout</code>") {
+			t.Fatal("the new purpose is not listed")
+		}
+		e.post(ck, csrf, base+"add", url.Values{"purpose": {"bad"}, "timeToLive": {"soon"}}, http.StatusBadRequest)
+		if _, ok := get("bad"); ok {
+			t.Fatal("a purpose with a bad lifetime was added")
+		}
 
-	e.post(ck, csrf, base+"edit", url.Values{"purpose": {"checkout"}, "userVerification": {"discouraged"}, "timeToLive": {"60"}}, http.StatusSeeOther)
-	if c, _ := get("checkout"); c.UV != "discouraged" || c.TTL != 60 || c.Hints != "" || c.By != "Ada" {
-		t.Fatalf("after edit: %+v", c)
-	}
+		e.post(ck, csrf, base+"edit", url.Values{"purpose": {"checkout"}, "userVerification": {"discouraged"}, "timeToLive": {"60"}}, http.StatusSeeOther)
+		if c, _ := get("checkout"); c.UV != "discouraged" || c.TTL != 60 || c.Hints != "" || c.By != "Ada" {
+			t.Fatalf("after edit: %+v", c)
+		}
 
-	e.post(ck, csrf, base+"delete", url.Values{"purpose": {"checkout"}}, http.StatusSeeOther)
-	if _, ok := get("checkout"); ok {
-		t.Fatal("the purpose is still there after delete")
-	}
-	// The presets can be edited but not deleted.
-	e.post(ck, csrf, base+"delete", url.Values{"purpose": {"sign-in"}}, http.StatusBadRequest)
-	if _, ok := get("sign-in"); !ok {
-		t.Fatal("the sign-in preset was deleted")
-	}
+		e.post(ck, csrf, base+"delete", url.Values{"purpose": {"checkout"}}, http.StatusSeeOther)
+		if _, ok := get("checkout"); ok {
+			t.Fatal("the purpose is still there after delete")
+		}
+		// The presets can be edited but not deleted.
+		e.post(ck, csrf, base+"delete", url.Values{"purpose": {"sign-in"}}, http.StatusBadRequest)
+		if _, ok := get("sign-in"); !ok {
+			t.Fatal("the sign-in preset was deleted")
+		}
+	})
 }
 
 func TestUserDelete(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
-	e.addUser("shop", "u1")
-	e.addUser("shop", "u2")
-	e.post(ck, csrf, "/console/apps/shop/users/delete", url.Values{"userId": {"u1"}}, http.StatusSeeOther)
-	app, _ := e.getApp("shop")
-	ctx := context.Background()
-	list, _ := users.New(e.store).ListUsers(ctx, app)
-	if len(list.Values) != 1 || list.Values[0].UserID != "u2" {
-		t.Fatalf("users after deleting u1: %+v", list.Values)
-	}
-	if creds, _ := users.New(e.store).ListCredentials(ctx, app, "u1"); len(creds.Values) != 0 {
-		t.Fatalf("u1's passkeys survived: %+v", creds.Values)
-	}
-	if r := e.do("GET", "/console/apps/shop/users", nil, nil, ck); strings.Contains(r.body, "u1") || !strings.Contains(r.body, "u2") {
-		t.Fatalf("users page after delete: %s", r.body)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
+		e.addUser("shop", "u1")
+		e.addUser("shop", "u2")
+		e.post(ck, csrf, "/console/apps/shop/users/delete", url.Values{"userId": {"u1"}}, http.StatusSeeOther)
+		app, _ := e.getApp("shop")
+		ctx := context.Background()
+		list, _ := users.New(e.store).ListUsers(ctx, app)
+		if len(list.Values) != 1 || list.Values[0].UserID != "u2" {
+			t.Fatalf("users after deleting u1: %+v", list.Values)
+		}
+		if creds, _ := users.New(e.store).ListCredentials(ctx, app, "u1"); len(creds.Values) != 0 {
+			t.Fatalf("u1's passkeys survived: %+v", creds.Values)
+		}
+		if r := e.do("GET", "/console/apps/shop/users", nil, nil, ck); strings.Contains(r.body, "u1") || !strings.Contains(r.body, "u2") {
+			t.Fatalf("users page after delete: %s", r.body)
+		}
+	})
 }
 
 // The usage page shows today's numbers without waiting for the hourly
 // maintenance job, and refreshes them at most once a minute.
 func TestUsageShowsToday(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
-	e.addUser("shop", "u1")
-	credentials := func() string {
-		body := e.do("GET", "/console/apps/shop/usage?days=7", nil, nil, ck).body
-		day := e.clock.Now().UTC().Format("2006-01-02")
-		m := regexp.MustCompile(`<title>Credentials ` + day + `: (\d+)</title>`).FindStringSubmatch(body)
-		if m == nil {
-			t.Fatalf("no point for today's credentials in\n%s", body)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}}, 200)
+		e.addUser("shop", "u1")
+		credentials := func() string {
+			body := e.do("GET", "/console/apps/shop/usage?days=7", nil, nil, ck).body
+			day := e.clock.Now().UTC().Format("2006-01-02")
+			m := regexp.MustCompile(`<title>Credentials ` + day + `: (\d+)</title>`).FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no point for today's credentials in\n%s", body)
+			}
+			return m[1]
 		}
-		return m[1]
-	}
-	if n := credentials(); n != "1" {
-		t.Fatalf("credentials today: %s, want 1", n)
-	}
-	e.addUser("shop", "u2")
-	if n := credentials(); n != "1" {
-		t.Fatalf("a second view within the minute refreshed again: %s", n)
-	}
-	e.clock.Advance(usageRefreshEvery)
-	if n := credentials(); n != "2" {
-		t.Fatalf("credentials after a minute: %s, want 2", n)
-	}
+		if n := credentials(); n != "1" {
+			t.Fatalf("credentials today: %s, want 1", n)
+		}
+		e.addUser("shop", "u2")
+		if n := credentials(); n != "1" {
+			t.Fatalf("a second view within the minute refreshed again: %s", n)
+		}
+		e.clock.Advance(usageRefreshEvery)
+		if n := credentials(); n != "2" {
+			t.Fatalf("credentials after a minute: %s, want 2", n)
+		}
+	})
 }

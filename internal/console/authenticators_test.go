@@ -13,6 +13,7 @@ import (
 	"github.com/passwordless-oss/server/internal/aaguid"
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // testProvider is the one authenticator the console tests can name.
@@ -57,29 +58,31 @@ func (e *env) addUserWith(appID, userID string, a *softauthn.Authenticator) {
 }
 
 func TestPasskeysAndEventsNameTheirAuthenticator(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}, "eventLogging": {"on"}}, 200)
-	known := softauthn.New()
-	known.AAGUID = testProvider
-	e.addUserWith("shop", "u1", known)
-	e.addUser("shop", "u2") // zero AAGUID: nothing to name
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		e.post(ck, csrf, "/console/apps", url.Values{"id": {"shop"}, "eventLogging": {"on"}}, 200)
+		known := softauthn.New()
+		known.AAGUID = testProvider
+		e.addUserWith("shop", "u1", known)
+		e.addUser("shop", "u2") // zero AAGUID: nothing to name
 
-	page := e.do("GET", "/console/apps/shop/user?id=u1", nil, nil, ck).body
-	for _, want := range []string{"Example &lt;Passkey&gt; Provider", `<img src="data:image/svg&#43;xml;base64,PHN2Zy8&#43;"`, testProvider.String()} {
-		if !strings.Contains(page, want) {
-			t.Errorf("u1's page lacks %q:\n%s", want, page)
+		page := e.do("GET", "/console/apps/shop/user?id=u1", nil, nil, ck).body
+		for _, want := range []string{"Example &lt;Passkey&gt; Provider", `<img src="data:image/svg&#43;xml;base64,PHN2Zy8&#43;"`, testProvider.String()} {
+			if !strings.Contains(page, want) {
+				t.Errorf("u1's page lacks %q:\n%s", want, page)
+			}
 		}
-	}
-	if page := e.do("GET", "/console/apps/shop/user?id=u2", nil, nil, ck).body; strings.Contains(page, "Example &lt;Passkey&gt; Provider") || strings.Contains(page, "<img") {
-		t.Errorf("a passkey with the zero AAGUID was named:\n%s", page)
-	}
+		if page := e.do("GET", "/console/apps/shop/user?id=u2", nil, nil, ck).body; strings.Contains(page, "Example &lt;Passkey&gt; Provider") || strings.Contains(page, "<img") {
+			t.Errorf("a passkey with the zero AAGUID was named:\n%s", page)
+		}
 
-	events := e.do("GET", "/console/apps/shop/events?type=ApiAuthPasskeyRegistrationCompleted", nil, nil, ck).body
-	if !strings.Contains(events, `<span class="authenticator" title="`+testProvider.String()+`">Example &lt;Passkey&gt; Provider</span>`) {
-		t.Errorf("the event log does not name the authenticator:\n%s", events)
-	}
+		events := e.do("GET", "/console/apps/shop/events?type=ApiAuthPasskeyRegistrationCompleted", nil, nil, ck).body
+		if !strings.Contains(events, `<span class="authenticator" title="`+testProvider.String()+`">Example &lt;Passkey&gt; Provider</span>`) {
+			t.Errorf("the event log does not name the authenticator:\n%s", events)
+		}
+	})
 }
 
 func TestMessageParts(t *testing.T) {

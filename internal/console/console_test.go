@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -26,7 +25,7 @@ import (
 	"github.com/passwordless-oss/server/internal/singleuse"
 	"github.com/passwordless-oss/server/internal/softauthn"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/token"
 	"github.com/passwordless-oss/server/internal/users"
 	"github.com/passwordless-oss/server/internal/wire"
@@ -49,7 +48,11 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is the API and the console on one test server, over a fresh SQLite
+// TestMain lets the package's tests on PostgreSQL reuse emptied databases
+// (teststores.Main).
+func TestMain(m *testing.M) { teststores.Main(m) }
+
+// env is the API and the console on one test server, over a fresh
 // database.
 type env struct {
 	t       *testing.T
@@ -62,20 +65,15 @@ type env struct {
 	out     *bytes.Buffer
 }
 
-func newEnv(t *testing.T, dev bool) *env {
+func newEnv(t *testing.T, open teststores.Opener, dev bool) *env {
 	t.Helper()
-	return newEnvURL(t, dev, testOrigin)
+	return newEnvURL(t, open, dev, testOrigin)
 }
 
 // newEnvURL is newEnv with another console URL ("" for none).
-func newEnvURL(t *testing.T, dev bool, publicURL string) *env {
+func newEnvURL(t *testing.T, open teststores.Opener, dev bool, publicURL string) *env {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return newEnvStore(t, dev, publicURL, st, DemoClient{})
+	return newEnvStore(t, dev, publicURL, open(t), DemoClient{})
 }
 
 // newEnvStore is newEnvURL on a given store, with a demo client setting.
@@ -271,439 +269,463 @@ func (e *env) csrf(ck *http.Cookie) string {
 }
 
 func TestSetupSessionCookieAndSingleUse(t *testing.T) {
-	e := newEnv(t, false)
-	secret := e.setupSecret()
-	a := softauthn.New()
-	r := e.enrol(a, secret, "Ada", http.Header{"X-Forwarded-Proto": {"https"}})
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/console/apps" {
-		t.Fatalf("enrol: %d %s", r.status, r.body)
-	}
-	ck := r.cookie(cookieName)
-	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || !ck.Secure || ck.Path != "/console" || ck.MaxAge <= 0 {
-		t.Fatalf("session cookie attributes: %+v", ck)
-	}
-	if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != 200 || !strings.Contains(r.body, "Applications") {
-		t.Fatalf("apps page: %d %s", r.status, r.body)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		secret := e.setupSecret()
+		a := softauthn.New()
+		r := e.enrol(a, secret, "Ada", http.Header{"X-Forwarded-Proto": {"https"}})
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != "/console/apps" {
+			t.Fatalf("enrol: %d %s", r.status, r.body)
+		}
+		ck := r.cookie(cookieName)
+		if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || !ck.Secure || ck.Path != "/console" || ck.MaxAge <= 0 {
+			t.Fatalf("session cookie attributes: %+v", ck)
+		}
+		if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != 200 || !strings.Contains(r.body, "Applications") {
+			t.Fatalf("apps page: %d %s", r.status, r.body)
+		}
 
-	// The setup secret worked once; a second enrolment with it fails at
-	// begin, and a second page view says so.
-	if r := e.do("POST", "/console/enrol/begin", map[string]string{"token": secret, "name": "Eve"}, nil); r.status != 400 {
-		t.Fatalf("second use of the setup secret: %d %s", r.status, r.body)
-	}
-	if r := e.do("GET", "/console/setup?token="+secret, nil, nil); r.status != 400 {
-		t.Fatalf("setup page after use: %d", r.status)
-	}
-	admins, _ := e.console.admins(context.Background())
-	if len(admins) != 1 || admins[0].Name != "Ada" {
-		t.Fatalf("admins: %+v", admins)
-	}
+		// The setup secret worked once; a second enrolment with it fails at
+		// begin, and a second page view says so.
+		if r := e.do("POST", "/console/enrol/begin", map[string]string{"token": secret, "name": "Eve"}, nil); r.status != 400 {
+			t.Fatalf("second use of the setup secret: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/console/setup?token="+secret, nil, nil); r.status != 400 {
+			t.Fatalf("setup page after use: %d", r.status)
+		}
+		admins, _ := e.console.admins(context.Background())
+		if len(admins) != 1 || admins[0].Name != "Ada" {
+			t.Fatalf("admins: %+v", admins)
+		}
 
-	// The console URL is https, so the cookie is Secure even though this
-	// request came over plain HTTP without X-Forwarded-Proto.
-	tok := e.signinWith(a, e.consoleKey())
-	r = e.do("POST", "/console/signin", url.Values{"token": {tok}}, nil)
-	if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || !ck.Secure || !ck.HttpOnly {
-		t.Fatalf("sign-in: %d %+v %s", r.status, ck, r.body)
-	}
+		// The console URL is https, so the cookie is Secure even though this
+		// request came over plain HTTP without X-Forwarded-Proto.
+		tok := e.signinWith(a, e.consoleKey())
+		r = e.do("POST", "/console/signin", url.Values{"token": {tok}}, nil)
+		if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || !ck.Secure || !ck.HttpOnly {
+			t.Fatalf("sign-in: %d %+v %s", r.status, ck, r.body)
+		}
+	})
 }
 
 // Behind a proxy with only PASSWORDLESS_CONSOLE_URL set, the browser's
 // Origin is the URL's while the Host header is the upstream's (here the
 // test server's 127.0.0.1:port), and no X-Forwarded-Proto arrives.
 func TestConsoleURLBehindProxy(t *testing.T) {
-	e := newEnv(t, false)
-	site := http.Header{"Origin": {testOrigin}}
-	a := softauthn.New()
-	r := e.do("POST", "/console/enrol/begin", map[string]string{"token": e.setupSecret(), "name": "Ada"}, site)
-	var begin beginResponse
-	if r.status != 200 || json.Unmarshal([]byte(r.body), &begin) != nil {
-		t.Fatalf("enrol begin from the console URL's origin: %d %s", r.status, r.body)
-	}
-	verify := e.registerWith(a, e.consoleKey(), begin.RegisterToken)
-	r = e.do("POST", "/console/enrol/finish", url.Values{"pending": {begin.Pending}, "token": {verify}}, site)
-	ck := r.cookie(cookieName)
-	if r.status != http.StatusSeeOther || ck == nil || !ck.Secure {
-		t.Fatalf("enrol finish: %d %+v %s", r.status, ck, r.body)
-	}
-	r = e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, site)
-	if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || !ck.Secure {
-		t.Fatalf("sign-in from the console URL's origin: %d %+v %s", r.status, ck, r.body)
-	}
-	csrf := e.csrf(ck)
-	create := func(id string, hdr http.Header) int {
-		return e.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {id}}, hdr, ck).status
-	}
-	if s := create("viaorigin", site); s != 200 {
-		t.Fatalf("form post with the console URL's origin: %d", s)
-	}
-	if s := create("viareferer", http.Header{"Referer": {testOrigin + "/console/apps"}}); s != 200 {
-		t.Fatalf("form post with the console URL as referer: %d", s)
-	}
-	// With the URL set, only its origin counts: not the Host header's, not
-	// another scheme, not another host.
-	for _, o := range []string{e.srv.URL, "http://console.example", "https://evil.example", "https://console.example.evil.example"} {
-		if s := create("refused", http.Header{"Origin": {o}}); s != http.StatusForbidden {
-			t.Errorf("form post with Origin %s: %d, want 403", o, s)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		site := http.Header{"Origin": {testOrigin}}
+		a := softauthn.New()
+		r := e.do("POST", "/console/enrol/begin", map[string]string{"token": e.setupSecret(), "name": "Ada"}, site)
+		var begin beginResponse
+		if r.status != 200 || json.Unmarshal([]byte(r.body), &begin) != nil {
+			t.Fatalf("enrol begin from the console URL's origin: %d %s", r.status, r.body)
 		}
-	}
-	if _, err := e.apps.Get(context.Background(), "refused"); err == nil {
-		t.Error("a refused post created an app")
-	}
+		verify := e.registerWith(a, e.consoleKey(), begin.RegisterToken)
+		r = e.do("POST", "/console/enrol/finish", url.Values{"pending": {begin.Pending}, "token": {verify}}, site)
+		ck := r.cookie(cookieName)
+		if r.status != http.StatusSeeOther || ck == nil || !ck.Secure {
+			t.Fatalf("enrol finish: %d %+v %s", r.status, ck, r.body)
+		}
+		r = e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, site)
+		if ck := r.cookie(cookieName); r.status != http.StatusSeeOther || ck == nil || !ck.Secure {
+			t.Fatalf("sign-in from the console URL's origin: %d %+v %s", r.status, ck, r.body)
+		}
+		csrf := e.csrf(ck)
+		create := func(id string, hdr http.Header) int {
+			return e.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {id}}, hdr, ck).status
+		}
+		if s := create("viaorigin", site); s != 200 {
+			t.Fatalf("form post with the console URL's origin: %d", s)
+		}
+		if s := create("viareferer", http.Header{"Referer": {testOrigin + "/console/apps"}}); s != 200 {
+			t.Fatalf("form post with the console URL as referer: %d", s)
+		}
+		// With the URL set, only its origin counts: not the Host header's, not
+		// another scheme, not another host.
+		for _, o := range []string{e.srv.URL, "http://console.example", "https://evil.example", "https://console.example.evil.example"} {
+			if s := create("refused", http.Header{"Origin": {o}}); s != http.StatusForbidden {
+				t.Errorf("form post with Origin %s: %d, want 403", o, s)
+			}
+		}
+		if _, err := e.apps.Get(context.Background(), "refused"); err == nil {
+			t.Error("a refused post created an app")
+		}
+	})
 }
 
 // Without a console URL the request decides: its Host for the origin
 // check, TLS or X-Forwarded-Proto for the Secure attribute.
 func TestNoConsoleURL(t *testing.T) {
-	e := newEnvURL(t, false, "")
-	r := e.enrol(softauthn.New(), e.setupSecret(), "Ada", http.Header{"Origin": {e.srv.URL}})
-	ck := r.cookie(cookieName)
-	if r.status != http.StatusSeeOther || ck == nil || ck.Secure {
-		t.Fatalf("enrol over plain HTTP: %d %+v %s", r.status, ck, r.body)
-	}
-	csrf := e.csrf(ck)
-	post := func(hdr http.Header) resp {
-		return e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, hdr, ck)
-	}
-	if r := post(http.Header{"Origin": {e.srv.URL}}); r.status != 200 {
-		t.Fatalf("same-host post: %d", r.status)
-	}
-	if r := post(http.Header{"Origin": {testOrigin}}); r.status != http.StatusForbidden {
-		t.Fatalf("post from another host: %d", r.status)
-	}
-	r = e.do("POST", "/console/signout", url.Values{"csrf": {csrf}}, http.Header{"X-Forwarded-Proto": {"https"}}, ck)
-	if c := r.cookie(cookieName); r.status != http.StatusSeeOther || c == nil || !c.Secure {
-		t.Fatalf("sign-out behind a TLS proxy: %d %+v", r.status, c)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnvURL(t, open, false, "")
+		r := e.enrol(softauthn.New(), e.setupSecret(), "Ada", http.Header{"Origin": {e.srv.URL}})
+		ck := r.cookie(cookieName)
+		if r.status != http.StatusSeeOther || ck == nil || ck.Secure {
+			t.Fatalf("enrol over plain HTTP: %d %+v %s", r.status, ck, r.body)
+		}
+		csrf := e.csrf(ck)
+		post := func(hdr http.Header) resp {
+			return e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, hdr, ck)
+		}
+		if r := post(http.Header{"Origin": {e.srv.URL}}); r.status != 200 {
+			t.Fatalf("same-host post: %d", r.status)
+		}
+		if r := post(http.Header{"Origin": {testOrigin}}); r.status != http.StatusForbidden {
+			t.Fatalf("post from another host: %d", r.status)
+		}
+		r = e.do("POST", "/console/signout", url.Values{"csrf": {csrf}}, http.Header{"X-Forwarded-Proto": {"https"}}, ck)
+		if c := r.cookie(cookieName); r.status != http.StatusSeeOther || c == nil || !c.Secure {
+			t.Fatalf("sign-out behind a TLS proxy: %d %+v", r.status, c)
+		}
+	})
 }
 
 func TestSetupRaceSecondFinishFails(t *testing.T) {
-	e := newEnv(t, false)
-	secret := e.setupSecret()
-	// Two people begin with the same secret; only the first to finish
-	// becomes an administrator, the other's passkey is removed.
-	begin := func(name string) beginResponse {
-		r := e.do("POST", "/console/enrol/begin", map[string]string{"token": secret, "name": name}, nil)
-		var b beginResponse
-		if r.status != 200 || json.Unmarshal([]byte(r.body), &b) != nil {
-			t.Fatalf("begin: %d %s", r.status, r.body)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		secret := e.setupSecret()
+		// Two people begin with the same secret; only the first to finish
+		// becomes an administrator, the other's passkey is removed.
+		begin := func(name string) beginResponse {
+			r := e.do("POST", "/console/enrol/begin", map[string]string{"token": secret, "name": name}, nil)
+			var b beginResponse
+			if r.status != 200 || json.Unmarshal([]byte(r.body), &b) != nil {
+				t.Fatalf("begin: %d %s", r.status, r.body)
+			}
+			return b
 		}
-		return b
-	}
-	b1, b2 := begin("Ada"), begin("Eve")
-	v1 := e.registerWith(softauthn.New(), e.consoleKey(), b1.RegisterToken)
-	v2 := e.registerWith(softauthn.New(), e.consoleKey(), b2.RegisterToken)
-	if r := e.do("POST", "/console/enrol/finish", url.Values{"secret": {secret}, "pending": {b1.Pending}, "token": {v1}}, nil); r.status != http.StatusSeeOther {
-		t.Fatalf("first finish: %d %s", r.status, r.body)
-	}
-	if r := e.do("POST", "/console/enrol/finish", url.Values{"secret": {secret}, "pending": {b2.Pending}, "token": {v2}}, nil); r.status != 400 || r.cookie(cookieName) != nil {
-		t.Fatalf("second finish: %d %s", r.status, r.body)
-	}
-	app, _ := e.store.GetApp(context.Background(), ConsoleAppID)
-	list, _ := users.New(e.store).ListUsers(context.Background(), app)
-	if len(list.Values) != 1 {
-		t.Fatalf("console users after the race: %+v", list.Values)
-	}
+		b1, b2 := begin("Ada"), begin("Eve")
+		v1 := e.registerWith(softauthn.New(), e.consoleKey(), b1.RegisterToken)
+		v2 := e.registerWith(softauthn.New(), e.consoleKey(), b2.RegisterToken)
+		if r := e.do("POST", "/console/enrol/finish", url.Values{"secret": {secret}, "pending": {b1.Pending}, "token": {v1}}, nil); r.status != http.StatusSeeOther {
+			t.Fatalf("first finish: %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", "/console/enrol/finish", url.Values{"secret": {secret}, "pending": {b2.Pending}, "token": {v2}}, nil); r.status != 400 || r.cookie(cookieName) != nil {
+			t.Fatalf("second finish: %d %s", r.status, r.body)
+		}
+		app, _ := e.store.GetApp(context.Background(), ConsoleAppID)
+		list, _ := users.New(e.store).ListUsers(context.Background(), app)
+		if len(list.Values) != 1 {
+			t.Fatalf("console users after the race: %+v", list.Values)
+		}
+	})
 }
 
 func TestCSRF(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	token := e.csrf(ck)
-	form := func(csrf string) url.Values {
-		v := url.Values{"id": {"csrfapp"}, "adminEmail": {"a@example.com"}}
-		if csrf != "" {
-			v.Set("csrf", csrf)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		token := e.csrf(ck)
+		form := func(csrf string) url.Values {
+			v := url.Values{"id": {"csrfapp"}, "adminEmail": {"a@example.com"}}
+			if csrf != "" {
+				v.Set("csrf", csrf)
+			}
+			return v
 		}
-		return v
-	}
-	if r := e.do("POST", "/console/apps", form(""), nil, ck); r.status != http.StatusForbidden {
-		t.Fatalf("without token: %d", r.status)
-	}
-	if r := e.do("POST", "/console/apps", form(strings.Repeat("0", len(token))), nil, ck); r.status != http.StatusForbidden {
-		t.Fatalf("wrong token: %d", r.status)
-	}
-	if r := e.do("POST", "/console/apps", form(token), http.Header{"Origin": {"https://evil.example"}}, ck); r.status != http.StatusForbidden {
-		t.Fatalf("cross-origin post: %d", r.status)
-	}
-	if _, err := e.store.GetApp(context.Background(), "csrfapp"); err == nil {
-		t.Fatal("a refused post created the app")
-	}
-	r := e.do("POST", "/console/apps", form(token), nil, ck)
-	if r.status != 200 || !strings.Contains(r.body, "csrfapp:secret:") {
-		t.Fatalf("with token: %d %s", r.status, r.body)
-	}
-	// Without a session a post is refused too.
-	if r := e.do("POST", "/console/apps", form(token), nil); r.status != http.StatusUnauthorized {
-		t.Fatalf("without session: %d", r.status)
-	}
+		if r := e.do("POST", "/console/apps", form(""), nil, ck); r.status != http.StatusForbidden {
+			t.Fatalf("without token: %d", r.status)
+		}
+		if r := e.do("POST", "/console/apps", form(strings.Repeat("0", len(token))), nil, ck); r.status != http.StatusForbidden {
+			t.Fatalf("wrong token: %d", r.status)
+		}
+		if r := e.do("POST", "/console/apps", form(token), http.Header{"Origin": {"https://evil.example"}}, ck); r.status != http.StatusForbidden {
+			t.Fatalf("cross-origin post: %d", r.status)
+		}
+		if _, err := e.store.GetApp(context.Background(), "csrfapp"); err == nil {
+			t.Fatal("a refused post created the app")
+		}
+		r := e.do("POST", "/console/apps", form(token), nil, ck)
+		if r.status != 200 || !strings.Contains(r.body, "csrfapp:secret:") {
+			t.Fatalf("with token: %d %s", r.status, r.body)
+		}
+		// Without a session a post is refused too.
+		if r := e.do("POST", "/console/apps", form(token), nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("without session: %d", r.status)
+		}
+	})
 }
 
 func TestSessionExpiry(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	// Activity within the idle timeout slides the expiry.
-	e.clock.Advance(DefaultIdleTimeout - time.Hour)
-	r := e.do("GET", "/console/apps", nil, nil, ck)
-	if r.status != 200 {
-		t.Fatalf("before the idle timeout: %d", r.status)
-	}
-	if fresh := r.cookie(cookieName); fresh == nil {
-		t.Fatal("the session was not refreshed")
-	} else {
-		ck = fresh
-	}
-	e.clock.Advance(DefaultIdleTimeout - time.Hour)
-	if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != 200 {
-		t.Fatalf("after a refresh: %d", r.status)
-	}
-	// Idle for longer than the timeout: back to the sign-in page.
-	e.clock.Advance(DefaultIdleTimeout + time.Minute)
-	r = e.do("GET", "/console/apps", nil, nil, ck)
-	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/console/signin") {
-		t.Fatalf("after the idle timeout: %d %s", r.status, r.header.Get("Location"))
-	}
-	if c := r.cookie(cookieName); c == nil || c.MaxAge >= 0 {
-		t.Fatalf("the expired cookie was not cleared: %+v", c)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		// Activity within the idle timeout slides the expiry.
+		e.clock.Advance(DefaultIdleTimeout - time.Hour)
+		r := e.do("GET", "/console/apps", nil, nil, ck)
+		if r.status != 200 {
+			t.Fatalf("before the idle timeout: %d", r.status)
+		}
+		if fresh := r.cookie(cookieName); fresh == nil {
+			t.Fatal("the session was not refreshed")
+		} else {
+			ck = fresh
+		}
+		e.clock.Advance(DefaultIdleTimeout - time.Hour)
+		if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != 200 {
+			t.Fatalf("after a refresh: %d", r.status)
+		}
+		// Idle for longer than the timeout: back to the sign-in page.
+		e.clock.Advance(DefaultIdleTimeout + time.Minute)
+		r = e.do("GET", "/console/apps", nil, nil, ck)
+		if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/console/signin") {
+			t.Fatalf("after the idle timeout: %d %s", r.status, r.header.Get("Location"))
+		}
+		if c := r.cookie(cookieName); c == nil || c.MaxAge >= 0 {
+			t.Fatalf("the expired cookie was not cleared: %+v", c)
+		}
+	})
 }
 
 func TestSessionMaxAgeAndSignout(t *testing.T) {
-	e := newEnv(t, false)
-	ck, a := e.admin()
-	for e.clock.Now().Before(time.Now().Add(DefaultMaxAge - DefaultIdleTimeout)) {
-		e.clock.Advance(DefaultIdleTimeout / 2)
-		r := e.do("GET", "/console/apps", nil, nil, ck)
-		if r.status != 200 {
-			t.Fatalf("within the maximum age: %d", r.status)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, a := e.admin()
+		for e.clock.Now().Before(time.Now().Add(DefaultMaxAge - DefaultIdleTimeout)) {
+			e.clock.Advance(DefaultIdleTimeout / 2)
+			r := e.do("GET", "/console/apps", nil, nil, ck)
+			if r.status != 200 {
+				t.Fatalf("within the maximum age: %d", r.status)
+			}
+			if c := r.cookie(cookieName); c != nil {
+				ck = c
+			}
 		}
-		if c := r.cookie(cookieName); c != nil {
-			ck = c
+		e.clock.Advance(DefaultIdleTimeout)
+		if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != http.StatusSeeOther {
+			t.Fatalf("beyond the maximum age: %d", r.status)
 		}
-	}
-	e.clock.Advance(DefaultIdleTimeout)
-	if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != http.StatusSeeOther {
-		t.Fatalf("beyond the maximum age: %d", r.status)
-	}
 
-	// Sign in again, sign out: the old cookie no longer works.
-	r := e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, nil)
-	ck = r.cookie(cookieName)
-	if r.status != http.StatusSeeOther || ck == nil {
-		t.Fatalf("sign-in: %d %s", r.status, r.body)
-	}
-	csrf := e.csrf(ck)
-	if r := e.do("POST", "/console/signout", url.Values{"csrf": {csrf}}, nil, ck); r.status != http.StatusSeeOther {
-		t.Fatalf("sign-out: %d", r.status)
-	}
-	if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != http.StatusSeeOther {
-		t.Fatalf("after sign-out: %d", r.status)
-	}
+		// Sign in again, sign out: the old cookie no longer works.
+		r := e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, nil)
+		ck = r.cookie(cookieName)
+		if r.status != http.StatusSeeOther || ck == nil {
+			t.Fatalf("sign-in: %d %s", r.status, r.body)
+		}
+		csrf := e.csrf(ck)
+		if r := e.do("POST", "/console/signout", url.Values{"csrf": {csrf}}, nil, ck); r.status != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", r.status)
+		}
+		if r := e.do("GET", "/console/apps", nil, nil, ck); r.status != http.StatusSeeOther {
+			t.Fatalf("after sign-out: %d", r.status)
+		}
+	})
 }
 
 func TestSigninRefusesTamperedAndNonAdmin(t *testing.T) {
-	e := newEnv(t, false)
-	e.admin()
-	if r := e.do("POST", "/console/signin", url.Values{"token": {"verify_nonsense"}}, nil); r.status != http.StatusUnauthorized || r.cookie(cookieName) != nil {
-		t.Fatalf("bad token: %d", r.status)
-	}
-	// A user of the console app that never finished enrolment is not an
-	// administrator.
-	app, _ := e.store.GetApp(context.Background(), ConsoleAppID)
-	ps := passkey.New(passkey.Deps{Store: e.store, Tokens: token.NewSealer(e.store, nil), Configs: authconfig.New(e.store, nil)})
-	uid, un := "stray", "stray"
-	tok, err := ps.RegisterToken(context.Background(), app, passkey.RegisterTokenRequest{UserID: ptrWire(uid), Username: ptrWire(un)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := softauthn.New()
-	e.registerWith(a, e.consoleKey(), tok.Token)
-	r := e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, nil)
-	if r.status != http.StatusForbidden || r.cookie(cookieName) != nil {
-		t.Fatalf("non-admin sign-in: %d", r.status)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		e.admin()
+		if r := e.do("POST", "/console/signin", url.Values{"token": {"verify_nonsense"}}, nil); r.status != http.StatusUnauthorized || r.cookie(cookieName) != nil {
+			t.Fatalf("bad token: %d", r.status)
+		}
+		// A user of the console app that never finished enrolment is not an
+		// administrator.
+		app, _ := e.store.GetApp(context.Background(), ConsoleAppID)
+		ps := passkey.New(passkey.Deps{Store: e.store, Tokens: token.NewSealer(e.store, nil), Configs: authconfig.New(e.store, nil)})
+		uid, un := "stray", "stray"
+		tok, err := ps.RegisterToken(context.Background(), app, passkey.RegisterTokenRequest{UserID: ptrWire(uid), Username: ptrWire(un)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := softauthn.New()
+		e.registerWith(a, e.consoleKey(), tok.Token)
+		r := e.do("POST", "/console/signin", url.Values{"token": {e.signinWith(a, e.consoleKey())}}, nil)
+		if r.status != http.StatusForbidden || r.cookie(cookieName) != nil {
+			t.Fatalf("non-admin sign-in: %d", r.status)
+		}
+	})
 }
 
 func TestInvitation(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {e.csrf(ck)}}, nil, ck)
-	m := regexp.MustCompile(`/console/invite\?token=([^<\s"]+)`).FindStringSubmatch(r.body)
-	if r.status != 200 || m == nil {
-		t.Fatalf("invite: %d %s", r.status, r.body)
-	}
-	inv, _ := url.QueryUnescape(m[1])
-	if r := e.do("GET", "/console/invite?token="+url.QueryEscape(inv), nil, nil); r.status != 200 || !strings.Contains(r.body, "invited by Ada") {
-		t.Fatalf("invite page: %d %s", r.status, r.body)
-	}
-	if r := e.enrol(softauthn.New(), inv, "Grace", nil); r.status != http.StatusSeeOther {
-		t.Fatalf("accept: %d %s", r.status, r.body)
-	}
-	if r := e.enrol(softauthn.New(), inv, "Mallory", nil); r.status != 400 {
-		t.Fatalf("second use of an invitation: %d %s", r.status, r.body)
-	}
-	admins, _ := e.console.admins(context.Background())
-	if len(admins) != 2 {
-		t.Fatalf("admins: %+v", admins)
-	}
-	// Expired invitations are refused.
-	r = e.do("POST", "/console/admins/invite", url.Values{"csrf": {e.csrf(ck)}}, nil, ck)
-	m = regexp.MustCompile(`/console/invite\?token=([^<\s"]+)`).FindStringSubmatch(r.body)
-	e.clock.Advance(DefaultInviteTTL + time.Minute)
-	inv, _ = url.QueryUnescape(m[1])
-	if r := e.do("POST", "/console/enrol/begin", map[string]string{"token": inv, "name": "Late"}, nil); r.status != 400 {
-		t.Fatalf("expired invitation: %d", r.status)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {e.csrf(ck)}}, nil, ck)
+		m := regexp.MustCompile(`/console/invite\?token=([^<\s"]+)`).FindStringSubmatch(r.body)
+		if r.status != 200 || m == nil {
+			t.Fatalf("invite: %d %s", r.status, r.body)
+		}
+		inv, _ := url.QueryUnescape(m[1])
+		if r := e.do("GET", "/console/invite?token="+url.QueryEscape(inv), nil, nil); r.status != 200 || !strings.Contains(r.body, "invited by Ada") {
+			t.Fatalf("invite page: %d %s", r.status, r.body)
+		}
+		if r := e.enrol(softauthn.New(), inv, "Grace", nil); r.status != http.StatusSeeOther {
+			t.Fatalf("accept: %d %s", r.status, r.body)
+		}
+		if r := e.enrol(softauthn.New(), inv, "Mallory", nil); r.status != 400 {
+			t.Fatalf("second use of an invitation: %d %s", r.status, r.body)
+		}
+		admins, _ := e.console.admins(context.Background())
+		if len(admins) != 2 {
+			t.Fatalf("admins: %+v", admins)
+		}
+		// Expired invitations are refused.
+		r = e.do("POST", "/console/admins/invite", url.Values{"csrf": {e.csrf(ck)}}, nil, ck)
+		m = regexp.MustCompile(`/console/invite\?token=([^<\s"]+)`).FindStringSubmatch(r.body)
+		e.clock.Advance(DefaultInviteTTL + time.Minute)
+		inv, _ = url.QueryUnescape(m[1])
+		if r := e.do("POST", "/console/enrol/begin", map[string]string{"token": inv, "name": "Late"}, nil); r.status != 400 {
+			t.Fatalf("expired invitation: %d", r.status)
+		}
+	})
 }
 
 func TestPagesRenderForAdmin(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	if r := e.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {"shop"}, "eventLogging": {"on"}}, nil, ck); r.status != 200 {
-		t.Fatalf("create: %d %s", r.status, r.body)
-	}
-	// A user with a passkey, registered through the API.
-	app, _ := e.store.GetApp(context.Background(), "shop")
-	ps := passkey.New(passkey.Deps{Store: e.store, Tokens: token.NewSealer(e.store, nil), Configs: authconfig.New(e.store, nil)})
-	tok, err := ps.RegisterToken(context.Background(), app, passkey.RegisterTokenRequest{UserID: ptrWire("u1"), Username: ptrWire("ada@example.com")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := e.console.appPublicKey(context.Background(), "shop", false)
-	e.registerWith(softauthn.New(), key, tok.Token)
-
-	pages := map[string]string{
-		"/console/apps":                   "shop",
-		"/console/apps?check=shop":        "is taken",
-		"/console/apps/shop":              "shop:public:",
-		"/console/apps/shop/keys":         "shop:secret:***",
-		"/console/apps/shop/users":        "u1",
-		"/console/apps/shop/user?id=u1":   "Delete passkey",
-		"/console/apps/shop/auth-configs": "step-up",
-		"/console/apps/shop/features":     "Magic links",
-		"/console/apps/shop/events":       "AdminApiKeysEnumerated",
-		"/console/apps/shop/usage":        "<svg id=\"credentials-chart\"",
-		"/console/admins":                 "Ada",
-	}
-	for path, want := range pages {
-		r := e.do("GET", path, nil, nil, ck)
-		if r.status != 200 || !strings.Contains(r.body, want) {
-			t.Errorf("GET %s: %d, want %q in\n%s", path, r.status, want, r.body)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		if r := e.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {"shop"}, "eventLogging": {"on"}}, nil, ck); r.status != 200 {
+			t.Fatalf("create: %d %s", r.status, r.body)
 		}
-		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
-			t.Errorf("GET %s: CSP %q", path, csp)
+		// A user with a passkey, registered through the API.
+		app, _ := e.store.GetApp(context.Background(), "shop")
+		ps := passkey.New(passkey.Deps{Store: e.store, Tokens: token.NewSealer(e.store, nil), Configs: authconfig.New(e.store, nil)})
+		tok, err := ps.RegisterToken(context.Background(), app, passkey.RegisterTokenRequest{UserID: ptrWire("u1"), Username: ptrWire("ada@example.com")})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if r := e.do("GET", "/console/apps/"+ConsoleAppID, nil, nil, ck); r.status != 404 {
-		t.Errorf("console app page: %d", r.status)
-	}
-	if r := e.do("GET", "/console/apps/nosuchapp/keys", nil, nil, ck); r.status != 404 || !strings.Contains(r.body, "There is no app nosuchapp") {
-		t.Errorf("unknown app page: %d %s", r.status, r.body)
-	}
+		key, _ := e.console.appPublicKey(context.Background(), "shop", false)
+		e.registerWith(softauthn.New(), key, tok.Token)
 
-	// Lock a key, toggle a feature, delete the passkey.
-	keys, _ := e.apps.ListKeys(context.Background(), "shop")
-	if r := e.do("POST", "/console/apps/shop/keys/"+keys[0].ID+"/lock", url.Values{"csrf": {csrf}}, nil, ck); r.status != http.StatusSeeOther {
-		t.Fatalf("lock: %d %s", r.status, r.body)
-	}
-	if k, _ := e.apps.ListKeys(context.Background(), "shop"); !k[0].IsLocked {
-		t.Fatal("key not locked")
-	}
-	// As a browser sends it: each checkbox's hidden "off", then "on" if ticked.
-	f := url.Values{"csrf": {csrf}, "eventLogging": {"off", "on"}, "eventLoggingRetentionPeriod": {"30"}, "magicLinkEmailMonthlyQuota": {"5"},
-		"magicLinks": {"off"}, "generateTokens": {"off", "on"}, "allowAttestation": {"off"}, "allowedOrigins": {"https://shop.example\n"}}
-	if r := e.do("POST", "/console/apps/shop/features", f, nil, ck); r.status != http.StatusSeeOther {
-		t.Fatalf("features: %d %s", r.status, r.body)
-	}
-	app, _ = e.store.GetApp(context.Background(), "shop")
-	if app.Features.MagicLinksEnabled || app.Features.MagicLinkMonthlyQuota != 5 || len(app.Features.AllowedOrigins) != 1 {
-		t.Fatalf("features after save: %+v", app.Features)
-	}
-	creds, _ := users.New(e.store).ListCredentials(context.Background(), app, "u1")
-	if r := e.do("POST", "/console/apps/shop/credentials/delete", url.Values{"csrf": {csrf}, "userId": {"u1"},
-		"credentialId": {creds.Values[0].Descriptor.ID}}, nil, ck); r.status != http.StatusSeeOther {
-		t.Fatalf("delete passkey: %d %s", r.status, r.body)
-	}
-	if r := e.do("GET", "/console/apps/shop/events?type=AdminMagicLinksDisabled", nil, nil, ck); !strings.Contains(r.body, "Ada disabled magic links") {
-		t.Fatalf("filtered events: %s", r.body)
-	}
+		pages := map[string]string{
+			"/console/apps":                   "shop",
+			"/console/apps?check=shop":        "is taken",
+			"/console/apps/shop":              "shop:public:",
+			"/console/apps/shop/keys":         "shop:secret:***",
+			"/console/apps/shop/users":        "u1",
+			"/console/apps/shop/user?id=u1":   "Delete passkey",
+			"/console/apps/shop/auth-configs": "step-up",
+			"/console/apps/shop/features":     "Magic links",
+			"/console/apps/shop/events":       "AdminApiKeysEnumerated",
+			"/console/apps/shop/usage":        "<svg id=\"credentials-chart\"",
+			"/console/admins":                 "Ada",
+		}
+		for path, want := range pages {
+			r := e.do("GET", path, nil, nil, ck)
+			if r.status != 200 || !strings.Contains(r.body, want) {
+				t.Errorf("GET %s: %d, want %q in\n%s", path, r.status, want, r.body)
+			}
+			if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+				t.Errorf("GET %s: CSP %q", path, csp)
+			}
+		}
+		if r := e.do("GET", "/console/apps/"+ConsoleAppID, nil, nil, ck); r.status != 404 {
+			t.Errorf("console app page: %d", r.status)
+		}
+		if r := e.do("GET", "/console/apps/nosuchapp/keys", nil, nil, ck); r.status != 404 || !strings.Contains(r.body, "There is no app nosuchapp") {
+			t.Errorf("unknown app page: %d %s", r.status, r.body)
+		}
+
+		// Lock a key, toggle a feature, delete the passkey.
+		keys, _ := e.apps.ListKeys(context.Background(), "shop")
+		if r := e.do("POST", "/console/apps/shop/keys/"+keys[0].ID+"/lock", url.Values{"csrf": {csrf}}, nil, ck); r.status != http.StatusSeeOther {
+			t.Fatalf("lock: %d %s", r.status, r.body)
+		}
+		if k, _ := e.apps.ListKeys(context.Background(), "shop"); !k[0].IsLocked {
+			t.Fatal("key not locked")
+		}
+		// As a browser sends it: each checkbox's hidden "off", then "on" if ticked.
+		f := url.Values{"csrf": {csrf}, "eventLogging": {"off", "on"}, "eventLoggingRetentionPeriod": {"30"}, "magicLinkEmailMonthlyQuota": {"5"},
+			"magicLinks": {"off"}, "generateTokens": {"off", "on"}, "allowAttestation": {"off"}, "allowedOrigins": {"https://shop.example\n"}}
+		if r := e.do("POST", "/console/apps/shop/features", f, nil, ck); r.status != http.StatusSeeOther {
+			t.Fatalf("features: %d %s", r.status, r.body)
+		}
+		app, _ = e.store.GetApp(context.Background(), "shop")
+		if app.Features.MagicLinksEnabled || app.Features.MagicLinkMonthlyQuota != 5 || len(app.Features.AllowedOrigins) != 1 {
+			t.Fatalf("features after save: %+v", app.Features)
+		}
+		creds, _ := users.New(e.store).ListCredentials(context.Background(), app, "u1")
+		if r := e.do("POST", "/console/apps/shop/credentials/delete", url.Values{"csrf": {csrf}, "userId": {"u1"},
+			"credentialId": {creds.Values[0].Descriptor.ID}}, nil, ck); r.status != http.StatusSeeOther {
+			t.Fatalf("delete passkey: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/console/apps/shop/events?type=AdminMagicLinksDisabled", nil, nil, ck); !strings.Contains(r.body, "Ada disabled magic links") {
+			t.Fatalf("filtered events: %s", r.body)
+		}
+	})
 }
 
 func TestDemoAccess(t *testing.T) {
-	dev := newEnv(t, true)
-	r := dev.do("GET", "/console/demo/api/config", nil, nil)
-	if r.status != 200 || !strings.Contains(r.body, apps.DevPublicKey) {
-		t.Fatalf("dev demo config: %d %s", r.status, r.body)
-	}
-	r = dev.do("POST", "/console/demo/api/register-token", map[string]string{"username": "ada"}, nil)
-	var tok passkey.TokenResponse
-	if r.status != 200 || json.Unmarshal([]byte(r.body), &tok) != nil {
-		t.Fatalf("dev register token: %d %s", r.status, r.body)
-	}
-	verify := dev.registerWith(softauthn.New(), apps.DevPublicKey, tok.Token)
-	r = dev.do("POST", "/console/demo/api/verify", map[string]string{"token": verify}, nil)
-	if r.status != 200 || !strings.Contains(r.body, `"success":true`) {
-		t.Fatalf("dev verify: %d %s", r.status, r.body)
-	}
-	// The demo page may run the official client from its pinned CDN URL,
-	// and nothing else from elsewhere; the console's pages may not.
-	r = dev.do("GET", "/console/demo/", nil, nil)
-	if r.status != 200 || !strings.Contains(r.body, "Passkey demo") {
-		t.Fatalf("demo page: %d", r.status)
-	}
-	wantCSP := "script-src 'self' " + demo.ClientScriptURL + ";"
-	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, wantCSP) || strings.Count(csp, "https://") != 1 {
-		t.Fatalf("demo page CSP %q; want %q and no other origin", csp, wantCSP)
-	}
-	for _, p := range []string{"/console/signin", "/console/demo/demo.js", "/console/demo/api/config"} {
-		if csp := dev.do("GET", p, nil, nil).header.Get("Content-Security-Policy"); strings.Contains(csp, "https://") {
-			t.Errorf("%s CSP allows another origin: %q", p, csp)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		dev := newEnv(t, open, true)
+		r := dev.do("GET", "/console/demo/api/config", nil, nil)
+		if r.status != 200 || !strings.Contains(r.body, apps.DevPublicKey) {
+			t.Fatalf("dev demo config: %d %s", r.status, r.body)
 		}
-	}
+		r = dev.do("POST", "/console/demo/api/register-token", map[string]string{"username": "ada"}, nil)
+		var tok passkey.TokenResponse
+		if r.status != 200 || json.Unmarshal([]byte(r.body), &tok) != nil {
+			t.Fatalf("dev register token: %d %s", r.status, r.body)
+		}
+		verify := dev.registerWith(softauthn.New(), apps.DevPublicKey, tok.Token)
+		r = dev.do("POST", "/console/demo/api/verify", map[string]string{"token": verify}, nil)
+		if r.status != 200 || !strings.Contains(r.body, `"success":true`) {
+			t.Fatalf("dev verify: %d %s", r.status, r.body)
+		}
+		// The demo page may run the official client from its pinned CDN URL,
+		// and nothing else from elsewhere; the console's pages may not.
+		r = dev.do("GET", "/console/demo/", nil, nil)
+		if r.status != 200 || !strings.Contains(r.body, "Passkey demo") {
+			t.Fatalf("demo page: %d", r.status)
+		}
+		wantCSP := "script-src 'self' " + demo.ClientScriptURL + ";"
+		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, wantCSP) || strings.Count(csp, "https://") != 1 {
+			t.Fatalf("demo page CSP %q; want %q and no other origin", csp, wantCSP)
+		}
+		for _, p := range []string{"/console/signin", "/console/demo/demo.js", "/console/demo/api/config"} {
+			if csp := dev.do("GET", p, nil, nil).header.Get("Content-Security-Policy"); strings.Contains(csp, "https://") {
+				t.Errorf("%s CSP allows another origin: %q", p, csp)
+			}
+		}
 
-	// Without development mode, and for other apps, the demo needs a
-	// session and the CSRF token.
-	prod := newEnv(t, false)
-	if r := prod.do("GET", "/console/demo/api/config?app=test", nil, nil); r.status != http.StatusUnauthorized {
-		t.Fatalf("prod demo without session: %d", r.status)
-	}
-	ck, _ := prod.admin()
-	csrf := prod.csrf(ck)
-	prod.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {"shop"}}, nil, ck)
-	if r := prod.do("POST", "/console/demo/api/register-token?app=shop", map[string]string{"username": "x"}, nil, ck); r.status != http.StatusForbidden {
-		t.Fatalf("demo post without csrf: %d", r.status)
-	}
-	if r := prod.do("POST", "/console/demo/api/register-token?app=shop", map[string]string{"username": "x"},
-		http.Header{"X-Csrf-Token": {csrf}}, ck); r.status != 200 {
-		t.Fatalf("demo post with csrf: %d %s", r.status, r.body)
-	}
+		// Without development mode, and for other apps, the demo needs a
+		// session and the CSRF token.
+		prod := newEnv(t, open, false)
+		if r := prod.do("GET", "/console/demo/api/config?app=test", nil, nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("prod demo without session: %d", r.status)
+		}
+		ck, _ := prod.admin()
+		csrf := prod.csrf(ck)
+		prod.do("POST", "/console/apps", url.Values{"csrf": {csrf}, "id": {"shop"}}, nil, ck)
+		if r := prod.do("POST", "/console/demo/api/register-token?app=shop", map[string]string{"username": "x"}, nil, ck); r.status != http.StatusForbidden {
+			t.Fatalf("demo post without csrf: %d", r.status)
+		}
+		if r := prod.do("POST", "/console/demo/api/register-token?app=shop", map[string]string{"username": "x"},
+			http.Header{"X-Csrf-Token": {csrf}}, ck); r.status != 200 {
+			t.Fatalf("demo post with csrf: %d %s", r.status, r.body)
+		}
+	})
 }
 
 func TestMountAndSettings(t *testing.T) {
-	e := newEnv(t, false)
-	if r := e.do("GET", "/health/http", nil, nil); r.status != 200 {
-		t.Fatalf("API behind the mount: %d", r.status)
-	}
-	if r := e.do("GET", "/console", nil, nil); r.status != http.StatusSeeOther {
-		t.Fatalf("/console: %d", r.status)
-	}
-	if r := e.do("GET", "/consolex", nil, nil); r.status != 404 || !strings.Contains(r.header.Get("Content-Type"), "problem") {
-		t.Fatalf("/consolex should reach the API: %d %s", r.status, r.header.Get("Content-Type"))
-	}
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if on, u, err := Settings(env(nil)); !on || u != "" || err != nil {
-		t.Fatal("defaults")
-	}
-	if on, _, _ := Settings(env(map[string]string{"PASSWORDLESS_CONSOLE": "false"})); on {
-		t.Fatal("PASSWORDLESS_CONSOLE=false")
-	}
-	if _, _, err := Settings(env(map[string]string{"PASSWORDLESS_CONSOLE_URL": "ftp://x"})); err == nil {
-		t.Fatal("bad URL accepted")
-	}
-	if _, u, _ := Settings(env(map[string]string{"PASSWORDLESS_CONSOLE_URL": "https://a.example/"})); u != "https://a.example" {
-		t.Fatalf("url %q", u)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		if r := e.do("GET", "/health/http", nil, nil); r.status != 200 {
+			t.Fatalf("API behind the mount: %d", r.status)
+		}
+		if r := e.do("GET", "/console", nil, nil); r.status != http.StatusSeeOther {
+			t.Fatalf("/console: %d", r.status)
+		}
+		if r := e.do("GET", "/consolex", nil, nil); r.status != 404 || !strings.Contains(r.header.Get("Content-Type"), "problem") {
+			t.Fatalf("/consolex should reach the API: %d %s", r.status, r.header.Get("Content-Type"))
+		}
+		env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+		if on, u, err := Settings(env(nil)); !on || u != "" || err != nil {
+			t.Fatal("defaults")
+		}
+		if on, _, _ := Settings(env(map[string]string{"PASSWORDLESS_CONSOLE": "false"})); on {
+			t.Fatal("PASSWORDLESS_CONSOLE=false")
+		}
+		if _, _, err := Settings(env(map[string]string{"PASSWORDLESS_CONSOLE_URL": "ftp://x"})); err == nil {
+			t.Fatal("bad URL accepted")
+		}
+		if _, u, _ := Settings(env(map[string]string{"PASSWORDLESS_CONSOLE_URL": "https://a.example/"})); u != "https://a.example" {
+			t.Fatalf("url %q", u)
+		}
+	})
 }
 
 func ptrWire(s string) *wire.String { v := wire.String(s); return &v }
@@ -712,28 +734,30 @@ func ptrWire(s string) *wire.String { v := wire.String(s); return &v }
 // bytes that are not UTF-8) are refused before they reach a store, which
 // in PostgreSQL's case could not even look them up.
 func TestTextOnly(t *testing.T) {
-	e := newEnv(t, true)
-	ck, _ := e.admin()
-	token := e.csrf(ck)
-	for _, path := range []string{"/console/apps?q=%00", "/console/apps?q=%FF", "/console/apps/te%00st"} {
-		if r := e.do("GET", path, nil, nil, ck); r.status != http.StatusBadRequest {
-			t.Errorf("GET %s: %d, want 400", path, r.status)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, true)
+		ck, _ := e.admin()
+		token := e.csrf(ck)
+		for _, path := range []string{"/console/apps?q=%00", "/console/apps?q=%FF", "/console/apps/te%00st"} {
+			if r := e.do("GET", path, nil, nil, ck); r.status != http.StatusBadRequest {
+				t.Errorf("GET %s: %d, want 400", path, r.status)
+			}
 		}
-	}
-	for _, bad := range []string{"a\x00b", "a\xffb"} {
-		form := url.Values{"id": {"textapp"}, "adminEmail": {bad}, "csrf": {token}}
-		if r := e.do("POST", "/console/apps", form, nil, ck); r.status != http.StatusBadRequest {
-			t.Errorf("form value %q: %d, want 400", bad, r.status)
+		for _, bad := range []string{"a\x00b", "a\xffb"} {
+			form := url.Values{"id": {"textapp"}, "adminEmail": {bad}, "csrf": {token}}
+			if r := e.do("POST", "/console/apps", form, nil, ck); r.status != http.StatusBadRequest {
+				t.Errorf("form value %q: %d, want 400", bad, r.status)
+			}
 		}
-	}
-	// (JSON carries no bytes that are not UTF-8: decoding makes them U+FFFD.)
-	if r := e.do("POST", "/console/demo/api/register-token", map[string]string{"username": "a\x00b"}, nil); r.status != http.StatusBadRequest {
-		t.Errorf("demo username with a NUL: %d, want 400", r.status)
-	}
-	if _, err := e.store.GetApp(context.Background(), "textapp"); err == nil {
-		t.Fatal("a refused form created the app")
-	}
-	if r := e.do("GET", "/console/apps?q=ok", nil, nil, ck); r.status != http.StatusOK {
-		t.Fatalf("ordinary query: %d", r.status)
-	}
+		// (JSON carries no bytes that are not UTF-8: decoding makes them U+FFFD.)
+		if r := e.do("POST", "/console/demo/api/register-token", map[string]string{"username": "a\x00b"}, nil); r.status != http.StatusBadRequest {
+			t.Errorf("demo username with a NUL: %d, want 400", r.status)
+		}
+		if _, err := e.store.GetApp(context.Background(), "textapp"); err == nil {
+			t.Fatal("a refused form created the app")
+		}
+		if r := e.do("GET", "/console/apps?q=ok", nil, nil, ck); r.status != http.StatusOK {
+			t.Fatalf("ordinary query: %d", r.status)
+		}
+	})
 }

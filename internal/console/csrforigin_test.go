@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 )
 
 // TestPostOriginDefaultPort sends a signed-in form post with Origin headers
@@ -14,51 +15,55 @@ import (
 // the port is written: the scheme's default port is the same origin, any
 // other port (the other scheme's default included) is another origin.
 func TestPostOriginDefaultPort(t *testing.T) {
-	e := newEnv(t, false)
-	ck, _ := e.admin()
-	csrf := e.csrf(ck)
-	for _, tt := range []struct {
-		origin string
-		want   int
-	}{
-		{"https://console.example", http.StatusOK},
-		{"https://console.example:443", http.StatusOK},
-		{"HTTPS://Console.Example:443", http.StatusOK},
-		{"https://console.example:8443", http.StatusForbidden},
-		{"https://console.example:80", http.StatusForbidden},
-		{"http://console.example", http.StatusForbidden},
-		{"http://console.example:443", http.StatusForbidden},
-		{"http://console.example:80", http.StatusForbidden},
-	} {
-		r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, http.Header{"Origin": {tt.origin}}, ck)
-		if r.status != tt.want {
-			t.Errorf("Origin %s: %d, want %d", tt.origin, r.status, tt.want)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnv(t, open, false)
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		for _, tt := range []struct {
+			origin string
+			want   int
+		}{
+			{"https://console.example", http.StatusOK},
+			{"https://console.example:443", http.StatusOK},
+			{"HTTPS://Console.Example:443", http.StatusOK},
+			{"https://console.example:8443", http.StatusForbidden},
+			{"https://console.example:80", http.StatusForbidden},
+			{"http://console.example", http.StatusForbidden},
+			{"http://console.example:443", http.StatusForbidden},
+			{"http://console.example:80", http.StatusForbidden},
+		} {
+			r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, http.Header{"Origin": {tt.origin}}, ck)
+			if r.status != tt.want {
+				t.Errorf("Origin %s: %d, want %d", tt.origin, r.status, tt.want)
+			}
 		}
-	}
+	})
 }
 
 // TestPostOriginExplicitPort does the same with a console URL that names
 // its port over plain HTTP: only that port is the console's origin.
 func TestPostOriginExplicitPort(t *testing.T) {
-	const consoleURL = "http://console.example:8080"
-	e := newEnvURL(t, false, consoleURL)
-	ck := e.adminAt(consoleURL)
-	csrf := e.csrf(ck)
-	for _, tt := range []struct {
-		origin string
-		want   int
-	}{
-		{consoleURL, http.StatusOK},
-		{"http://console.example:9090", http.StatusForbidden},
-		{"http://console.example:80", http.StatusForbidden},
-		{"http://console.example", http.StatusForbidden},
-		{"https://console.example:8080", http.StatusForbidden},
-	} {
-		r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, http.Header{"Origin": {tt.origin}}, ck)
-		if r.status != tt.want {
-			t.Errorf("Origin %s: %d, want %d", tt.origin, r.status, tt.want)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		const consoleURL = "http://console.example:8080"
+		e := newEnvURL(t, open, false, consoleURL)
+		ck := e.adminAt(consoleURL)
+		csrf := e.csrf(ck)
+		for _, tt := range []struct {
+			origin string
+			want   int
+		}{
+			{consoleURL, http.StatusOK},
+			{"http://console.example:9090", http.StatusForbidden},
+			{"http://console.example:80", http.StatusForbidden},
+			{"http://console.example", http.StatusForbidden},
+			{"https://console.example:8080", http.StatusForbidden},
+		} {
+			r := e.do("POST", "/console/admins/invite", url.Values{"csrf": {csrf}}, http.Header{"Origin": {tt.origin}}, ck)
+			if r.status != tt.want {
+				t.Errorf("Origin %s: %d, want %d", tt.origin, r.status, tt.want)
+			}
 		}
-	}
+	})
 }
 
 // adminAt enrols the first administrator with passkey ceremonies run at

@@ -87,101 +87,99 @@ func (f *browserForm) values() url.Values {
 // one, a post naming one field leaves the rest alone, and the API's rule
 // decides what is refused.
 func TestFeaturesFormKeepsWhatItDoesNotChange(t *testing.T) {
-	for kind, open := range teststores.Both {
-		t.Run(kind, func(t *testing.T) {
-			e := newEnvStore(t, false, testOrigin, open(t), DemoClient{})
-			ctx := context.Background()
-			ck, _ := e.admin()
-			csrf := e.csrf(ck)
-			limit := wire.Int(25)
-			if _, err := e.apps.Create(ctx, "shop", apps.CreateRequest{EventLoggingIsEnabled: true, MaxUsers: &limit}); err != nil {
-				t.Fatal(err)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		e := newEnvStore(t, false, testOrigin, open(t), DemoClient{})
+		ctx := context.Background()
+		ck, _ := e.admin()
+		csrf := e.csrf(ck)
+		limit := wire.Int(25)
+		if _, err := e.apps.Create(ctx, "shop", apps.CreateRequest{EventLoggingIsEnabled: true, MaxUsers: &limit}); err != nil {
+			t.Fatal(err)
+		}
+		features := func() store.Features {
+			app, ok := e.getApp("shop")
+			if !ok {
+				t.Fatal("app gone")
 			}
-			features := func() store.Features {
-				app, ok := e.getApp("shop")
-				if !ok {
-					t.Fatal("app gone")
-				}
-				return app.Features
+			return app.Features
+		}
+		form := func() *browserForm {
+			r := e.do("GET", "/console/apps/shop/features", nil, nil, ck)
+			if r.status != 200 {
+				t.Fatalf("features page: %d", r.status)
 			}
-			form := func() *browserForm {
-				r := e.do("GET", "/console/apps/shop/features", nil, nil, ck)
-				if r.status != 200 {
-					t.Fatalf("features page: %d", r.status)
-				}
-				return parseFeaturesForm(t, r.body)
-			}
-			post := func(v url.Values) resp {
-				return e.do("POST", "/console/apps/shop/features", v, http.Header{"Origin": {testOrigin}}, ck)
-			}
-			before := features()
-			if before.EventLoggingRetentionDays != apps.MaxRetentionDays {
-				t.Fatalf("an app made through the API starts with %d days", before.EventLoggingRetentionDays)
-			}
+			return parseFeaturesForm(t, r.body)
+		}
+		post := func(v url.Values) resp {
+			return e.do("POST", "/console/apps/shop/features", v, http.Header{"Origin": {testOrigin}}, ck)
+		}
+		before := features()
+		if before.EventLoggingRetentionDays != apps.MaxRetentionDays {
+			t.Fatalf("an app made through the API starts with %d days", before.EventLoggingRetentionDays)
+		}
 
-			// Saved untouched: accepted, and nothing changes.
-			if r := post(form().values()); r.status != http.StatusSeeOther {
-				t.Fatalf("saving the unchanged form: %d %s", r.status, r.body)
-			}
-			if got := features(); !equalFeatures(got, before) {
-				t.Fatalf("saving the unchanged form changed\n%+v\nto\n%+v", before, got)
-			}
+		// Saved untouched: accepted, and nothing changes.
+		if r := post(form().values()); r.status != http.StatusSeeOther {
+			t.Fatalf("saving the unchanged form: %d %s", r.status, r.body)
+		}
+		if got := features(); !equalFeatures(got, before) {
+			t.Fatalf("saving the unchanged form changed\n%+v\nto\n%+v", before, got)
+		}
 
-			// One field changed in the form: only that one changes.
-			f := form()
-			f.set("magicLinkEmailMonthlyQuota", "100")
-			if r := post(f.values()); r.status != http.StatusSeeOther {
-				t.Fatalf("quota: %d %s", r.status, r.body)
-			}
-			want := before
-			want.MagicLinkMonthlyQuota = 100
-			if got := features(); !equalFeatures(got, want) {
-				t.Fatalf("after the quota:\n got %+v\nwant %+v", got, want)
-			}
+		// One field changed in the form: only that one changes.
+		f := form()
+		f.set("magicLinkEmailMonthlyQuota", "100")
+		if r := post(f.values()); r.status != http.StatusSeeOther {
+			t.Fatalf("quota: %d %s", r.status, r.body)
+		}
+		want := before
+		want.MagicLinkMonthlyQuota = 100
+		if got := features(); !equalFeatures(got, want) {
+			t.Fatalf("after the quota:\n got %+v\nwant %+v", got, want)
+		}
 
-			// Unticking a box turns it off.
-			f = form()
-			f.ticked["magicLinks"] = false
-			f.ticked["eventLogging"] = false
-			if r := post(f.values()); r.status != http.StatusSeeOther {
-				t.Fatalf("untick: %d %s", r.status, r.body)
-			}
-			want.MagicLinksEnabled, want.EventLoggingEnabled = false, false
-			if got := features(); !equalFeatures(got, want) {
-				t.Fatalf("after unticking:\n got %+v\nwant %+v", got, want)
-			}
+		// Unticking a box turns it off.
+		f = form()
+		f.ticked["magicLinks"] = false
+		f.ticked["eventLogging"] = false
+		if r := post(f.values()); r.status != http.StatusSeeOther {
+			t.Fatalf("untick: %d %s", r.status, r.body)
+		}
+		want.MagicLinksEnabled, want.EventLoggingEnabled = false, false
+		if got := features(); !equalFeatures(got, want) {
+			t.Fatalf("after unticking:\n got %+v\nwant %+v", got, want)
+		}
 
-			// A post naming one field changes that one alone.
-			if r := post(url.Values{"csrf": {csrf}, "eventLoggingRetentionPeriod": {"30"}}); r.status != http.StatusSeeOther {
-				t.Fatalf("retention alone: %d %s", r.status, r.body)
-			}
-			want.EventLoggingRetentionDays = 30
-			if got := features(); !equalFeatures(got, want) {
-				t.Fatalf("after the retention alone:\n got %+v\nwant %+v", got, want)
-			}
+		// A post naming one field changes that one alone.
+		if r := post(url.Values{"csrf": {csrf}, "eventLoggingRetentionPeriod": {"30"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("retention alone: %d %s", r.status, r.body)
+		}
+		want.EventLoggingRetentionDays = 30
+		if got := features(); !equalFeatures(got, want) {
+			t.Fatalf("after the retention alone:\n got %+v\nwant %+v", got, want)
+		}
 
-			// The API's rule refuses, with its message, and changes nothing.
-			f = form()
-			f.set("eventLoggingRetentionPeriod", "366")
-			f.set("magicLinkEmailMonthlyQuota", "1")
-			r := post(f.values())
-			if r.status != http.StatusBadRequest || !strings.Contains(r.body, "between 0 and 365") {
-				t.Fatalf("retention 366: %d %s", r.status, r.body)
-			}
-			if got := features(); !equalFeatures(got, want) {
-				t.Fatalf("a refused form changed the features:\n got %+v\nwant %+v", got, want)
-			}
-			// An empty maximum means no limit.
-			f = form()
-			f.set("maxUsers", "")
-			if r := post(f.values()); r.status != http.StatusSeeOther {
-				t.Fatalf("no limit: %d %s", r.status, r.body)
-			}
-			if got := features(); got.MaxUsers != nil {
-				t.Fatalf("max users after emptying the field: %d", *got.MaxUsers)
-			}
-		})
-	}
+		// The API's rule refuses, with its message, and changes nothing.
+		f = form()
+		f.set("eventLoggingRetentionPeriod", "366")
+		f.set("magicLinkEmailMonthlyQuota", "1")
+		r := post(f.values())
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "between 0 and 365") {
+			t.Fatalf("retention 366: %d %s", r.status, r.body)
+		}
+		if got := features(); !equalFeatures(got, want) {
+			t.Fatalf("a refused form changed the features:\n got %+v\nwant %+v", got, want)
+		}
+		// An empty maximum means no limit.
+		f = form()
+		f.set("maxUsers", "")
+		if r := post(f.values()); r.status != http.StatusSeeOther {
+			t.Fatalf("no limit: %d %s", r.status, r.body)
+		}
+		if got := features(); got.MaxUsers != nil {
+			t.Fatalf("max users after emptying the field: %d", *got.MaxUsers)
+		}
+	})
 }
 
 func equalFeatures(a, b store.Features) bool {

@@ -88,58 +88,62 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestIdleAndEnd(t *testing.T) {
-	ctx := t.Context()
-	m, _, clk := newManager(t, teststores.SQLite(t))
-	a, _ := m.Start(ctx, "admin-1", "ua-a", "192.0.2.1")
-	clk.Advance(time.Second)
-	b, _ := m.Start(ctx, "admin-1", "ua-b", "192.0.2.2")
-	other, _ := m.Start(ctx, "admin-2", "ua-c", "192.0.2.3")
-	list, err := m.List(ctx, "admin-1")
-	if err != nil || len(list) != 2 || list[0].Handle != consolesession.Handle(b) {
-		t.Fatalf("list: %+v %v", list, err)
-	}
-	// Nobody ends another administrator's session by its handle.
-	if err := m.End(ctx, "admin-1", consolesession.Handle(other)); !errors.Is(err, consolesession.ErrEnded) {
-		t.Fatalf("ending another's session: %v", err)
-	}
-	if err := m.End(ctx, "admin-1", consolesession.Handle(a)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Check(ctx, a); !errors.Is(err, consolesession.ErrEnded) {
-		t.Fatalf("ended session: %v", err)
-	}
-	if err := m.EndAll(ctx, "admin-1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Check(ctx, b); !errors.Is(err, consolesession.ErrEnded) {
-		t.Fatalf("after sign out everywhere: %v", err)
-	}
-	if _, err := m.Check(ctx, other); err != nil {
-		t.Fatalf("another administrator's session: %v", err)
-	}
-	clk.Advance(time.Hour)
-	if _, err := m.Check(ctx, other); !errors.Is(err, consolesession.ErrEnded) {
-		t.Fatalf("idle for an hour: %v", err)
-	}
-	for _, s := range []string{"", "unknown"} {
-		if _, err := m.Check(ctx, s); !errors.Is(err, consolesession.ErrEnded) {
-			t.Fatalf("secret %q: %v", s, err)
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		ctx := t.Context()
+		m, _, clk := newManager(t, open(t))
+		a, _ := m.Start(ctx, "admin-1", "ua-a", "192.0.2.1")
+		clk.Advance(time.Second)
+		b, _ := m.Start(ctx, "admin-1", "ua-b", "192.0.2.2")
+		other, _ := m.Start(ctx, "admin-2", "ua-c", "192.0.2.3")
+		list, err := m.List(ctx, "admin-1")
+		if err != nil || len(list) != 2 || list[0].Handle != consolesession.Handle(b) {
+			t.Fatalf("list: %+v %v", list, err)
 		}
-	}
+		// Nobody ends another administrator's session by its handle.
+		if err := m.End(ctx, "admin-1", consolesession.Handle(other)); !errors.Is(err, consolesession.ErrEnded) {
+			t.Fatalf("ending another's session: %v", err)
+		}
+		if err := m.End(ctx, "admin-1", consolesession.Handle(a)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Check(ctx, a); !errors.Is(err, consolesession.ErrEnded) {
+			t.Fatalf("ended session: %v", err)
+		}
+		if err := m.EndAll(ctx, "admin-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Check(ctx, b); !errors.Is(err, consolesession.ErrEnded) {
+			t.Fatalf("after sign out everywhere: %v", err)
+		}
+		if _, err := m.Check(ctx, other); err != nil {
+			t.Fatalf("another administrator's session: %v", err)
+		}
+		clk.Advance(time.Hour)
+		if _, err := m.Check(ctx, other); !errors.Is(err, consolesession.ErrEnded) {
+			t.Fatalf("idle for an hour: %v", err)
+		}
+		for _, s := range []string{"", "unknown"} {
+			if _, err := m.Check(ctx, s); !errors.Is(err, consolesession.ErrEnded) {
+				t.Fatalf("secret %q: %v", s, err)
+			}
+		}
+	})
 }
 
 func TestCleanHeaders(t *testing.T) {
-	ctx := t.Context()
-	m, _, _ := newManager(t, teststores.Postgres(t))
-	long := strings.Repeat("x", 600)
-	secret, err := m.Start(ctx, "admin-1", "bad \xff\x00 agent"+long+"é", "\x00")
-	if err != nil {
-		t.Fatalf("a header that is not text: %v", err)
-	}
-	s, err := m.Check(ctx, secret)
-	if err != nil || len(s.UserAgent) > 512 || !strings.HasPrefix(s.UserAgent, "bad \uFFFD agentxx") || !utf8.ValidString(s.UserAgent) {
-		t.Fatalf("stored user agent %q: %v", s.UserAgent, err)
-	}
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		ctx := t.Context()
+		m, _, _ := newManager(t, open(t))
+		long := strings.Repeat("x", 600)
+		secret, err := m.Start(ctx, "admin-1", "bad \xff\x00 agent"+long+"é", "\x00")
+		if err != nil {
+			t.Fatalf("a header that is not text: %v", err)
+		}
+		s, err := m.Check(ctx, secret)
+		if err != nil || len(s.UserAgent) > 512 || !strings.HasPrefix(s.UserAgent, "bad \uFFFD agentxx") || !utf8.ValidString(s.UserAgent) {
+			t.Fatalf("stored user agent %q: %v", s.UserAgent, err)
+		}
+	})
 }
 
 func TestClientAddress(t *testing.T) {

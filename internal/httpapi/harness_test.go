@@ -45,7 +45,11 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a server on a fresh SQLite database with one app.
+// TestMain lets the package's tests on PostgreSQL reuse emptied databases
+// (teststores.Main).
+func TestMain(m *testing.M) { teststores.Main(m) }
+
+// env is a server on a fresh database with one app.
 type env struct {
 	t      *testing.T
 	url    string
@@ -62,7 +66,7 @@ type envOption func(*envSetup)
 // envSetup is what newEnv builds the server from; options change it.
 type envSetup struct {
 	// open opens the store (default: a fresh SQLite file).
-	open   func(testing.TB) store.Store
+	open   teststores.Opener
 	deps   []func(*passkey.Deps)
 	config []func(*httpapi.Config, envParts)
 }
@@ -76,7 +80,7 @@ type envParts struct {
 
 // onStore runs the environment on the store open opens
 // (teststores.Postgres, or either of teststores.Both).
-func onStore(open func(testing.TB) store.Store) envOption {
+func onStore(open teststores.Opener) envOption {
 	return func(s *envSetup) { s.open = open }
 }
 
@@ -94,6 +98,15 @@ func withConfig(f func(*httpapi.Config)) envOption {
 // environment's store or clock.
 func withParts(f func(*httpapi.Config, envParts)) envOption {
 	return func(s *envSetup) { s.config = append(s.config, f) }
+}
+
+// eachStore runs f as one subtest per store ("sqlite", "postgres"), each
+// given the option that builds its environment on a fresh database of
+// that store. Every test whose outcome goes through stored state runs
+// this way.
+func eachStore(t *testing.T, f func(t *testing.T, on envOption)) {
+	t.Helper()
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) { f(t, onStore(open)) })
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/passwordless-oss/server/internal/magiclink"
 	"github.com/passwordless-oss/server/internal/mail/mailtest"
-	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/users"
 )
 
@@ -32,30 +31,28 @@ func TestUserIDLimit(t *testing.T) {
 		}},
 	}
 	okStatus := map[string]int{"/alias": 204, "/magic-links/send": 204, "/register/token": 200}
-	for kind, open := range teststores.Both {
-		t.Run(kind, func(t *testing.T) {
-			e := newEnv(t, onStore(open), withMagicLinks(t, mailtest.NewServer(t), magiclink.Config{}))
-			e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":100}`).want(204)
-			for _, ep := range endpoints {
-				// 65 bytes in 33 characters: the limit counts bytes. The
-				// longer ones are random, so PostgreSQL cannot compress
-				// them into its index.
-				for _, id := range []string{strings.Repeat("é", 32) + "x", randomID(1025), randomID(3000)} {
-					n := len(id)
-					m := e.do("POST", ep.path, e.secret(), ep.body(id)).wantProblem(400, nil)
-					errs, _ := m["errors"].(map[string]any)
-					if got, _ := errs["userId"].([]any); len(got) != 1 || got[0] != users.UserIDTooLong {
-						t.Errorf("%s with a %d-byte userId: errors = %v, want userId: %q", ep.path, n, m["errors"], users.UserIDTooLong)
-					}
+	eachStore(t, func(t *testing.T, on envOption) {
+		e := newEnv(t, on, withMagicLinks(t, mailtest.NewServer(t), magiclink.Config{}))
+		e.do("POST", "/admin/apps/"+e.appID+"/features", mgmt(), `{"magicLinkEmailMonthlyQuota":100}`).want(204)
+		for _, ep := range endpoints {
+			// 65 bytes in 33 characters: the limit counts bytes. The
+			// longer ones are random, so PostgreSQL cannot compress
+			// them into its index.
+			for _, id := range []string{strings.Repeat("é", 32) + "x", randomID(1025), randomID(3000)} {
+				n := len(id)
+				m := e.do("POST", ep.path, e.secret(), ep.body(id)).wantProblem(400, nil)
+				errs, _ := m["errors"].(map[string]any)
+				if got, _ := errs["userId"].([]any); len(got) != 1 || got[0] != users.UserIDTooLong {
+					t.Errorf("%s with a %d-byte userId: errors = %v, want userId: %q", ep.path, n, m["errors"], users.UserIDTooLong)
 				}
-				e.do("POST", ep.path, e.secret(), ep.body(strings.Repeat("u", 64))).want(okStatus[ep.path])
 			}
-			aliases := e.do("GET", "/alias/list?userId="+strings.Repeat("x", 65), e.secret(), nil).want(200).json()["values"].([]any)
-			if len(aliases) != 0 {
-				t.Errorf("aliases stored for a refused user id: %v", aliases)
-			}
-		})
-	}
+			e.do("POST", ep.path, e.secret(), ep.body(strings.Repeat("u", 64))).want(okStatus[ep.path])
+		}
+		aliases := e.do("GET", "/alias/list?userId="+strings.Repeat("x", 65), e.secret(), nil).want(200).json()["values"].([]any)
+		if len(aliases) != 0 {
+			t.Errorf("aliases stored for a refused user id: %v", aliases)
+		}
+	})
 }
 
 func randomID(n int) string {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,7 +20,7 @@ import (
 	"github.com/passwordless-oss/server/internal/mail/mailtest"
 	"github.com/passwordless-oss/server/internal/problem"
 	"github.com/passwordless-oss/server/internal/store"
-	"github.com/passwordless-oss/server/internal/store/sqlite"
+	"github.com/passwordless-oss/server/internal/store/teststores"
 	"github.com/passwordless-oss/server/internal/wire"
 )
 
@@ -485,15 +484,9 @@ func TestConcurrentSendsRespectQuota(t *testing.T) {
 		quota   = 5
 	)
 	stores := map[string]func(t *testing.T) magiclink.Store{
-		"fake": func(*testing.T) magiclink.Store { return newFakeStore() },
-		"sqlite": func(t *testing.T) magiclink.Store {
-			st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "store.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
+		"fake":     func(*testing.T) magiclink.Store { return newFakeStore() },
+		"sqlite":   func(t *testing.T) magiclink.Store { return teststores.SQLite(t) },
+		"postgres": func(t *testing.T) magiclink.Store { return teststores.Postgres(t) },
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {

@@ -43,7 +43,11 @@ const (
 	namedProduct = "Acme Passkeys"
 )
 
-// env is the real API handler on a fresh SQLite store, with one app and a
+// TestMain lets the package's tests on PostgreSQL reuse emptied databases
+// (teststores.Main).
+func TestMain(m *testing.M) { teststores.Main(m) }
+
+// env is the real API handler on a fresh store, with one app and a
 // client of the SDK holding its secret.
 type env struct {
 	t      *testing.T
@@ -55,9 +59,9 @@ type env struct {
 	client *passwordless.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, open teststores.Opener) *env {
 	t.Helper()
-	st := teststores.SQLite(t)
+	st := open(t)
 	now := func() time.Time { return time.Now().UTC() }
 	sealer := token.NewSealer(st, now)
 	configs := authconfig.New(st, now)

@@ -189,8 +189,17 @@ func (s *Sealer) signingKey(ctx context.Context, appID string) (sealKey, error) 
 	}
 	s.rotateMu.Lock()
 	defer s.rotateMu.Unlock()
-	// Another request may have rotated while we waited.
+	// Another request may have rotated while we waited. Its ring may
+	// since have been replaced by a load that read the store before the
+	// new key was added and finished after, so when the cache shows no
+	// fresh key, the store decides.
 	if r, err = s.ring(ctx, appID); err != nil {
+		return sealKey{}, err
+	}
+	if fresh(r, now) {
+		return r.keys[0], nil
+	}
+	if r, err = s.load(ctx, appID); err != nil {
 		return sealKey{}, err
 	}
 	if fresh(r, now) {

@@ -138,26 +138,28 @@ func TestSearchPages(t *testing.T) {
 }
 
 func TestSearchPageSize(t *testing.T) {
-	st := teststores.SQLite(t)
-	app := store.App{ID: "app1", CreatedAt: time.Now()}
-	if err := st.CreateApp(t.Context(), app, nil); err != nil {
-		t.Fatal(err)
-	}
-	var aliases []store.UserAlias
-	for i := range users.MaxSearchPageSize + 1 {
-		aliases = append(aliases, store.UserAlias{UserID: fmt.Sprintf("u%04d", i), Alias: store.Alias{Hash: fmt.Sprint(i)}})
-	}
-	if err := st.ImportAliases(t.Context(), "app1", aliases); err != nil {
-		t.Fatal(err)
-	}
-	svc := users.New(st)
-	for _, tt := range []struct{ limit, want int }{{0, users.DefaultSearchPageSize}, {-3, users.DefaultSearchPageSize}, {7, 7}, {10_000, users.MaxSearchPageSize}} {
-		res, err := svc.Search(t.Context(), app, users.SearchRequest{Limit: tt.limit})
-		if err != nil {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		st := open(t)
+		app := store.App{ID: "app1", CreatedAt: time.Now()}
+		if err := st.CreateApp(t.Context(), app, nil); err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Users) != tt.want || res.Next == "" {
-			t.Errorf("limit %d: %d users, next %q; want %d and a next page", tt.limit, len(res.Users), res.Next, tt.want)
+		var aliases []store.UserAlias
+		for i := range users.MaxSearchPageSize + 1 {
+			aliases = append(aliases, store.UserAlias{UserID: fmt.Sprintf("u%04d", i), Alias: store.Alias{Hash: fmt.Sprint(i)}})
 		}
-	}
+		if err := st.ImportAliases(t.Context(), "app1", aliases); err != nil {
+			t.Fatal(err)
+		}
+		svc := users.New(st)
+		for _, tt := range []struct{ limit, want int }{{0, users.DefaultSearchPageSize}, {-3, users.DefaultSearchPageSize}, {7, 7}, {10_000, users.MaxSearchPageSize}} {
+			res, err := svc.Search(t.Context(), app, users.SearchRequest{Limit: tt.limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Users) != tt.want || res.Next == "" {
+				t.Errorf("limit %d: %d users, next %q; want %d and a next page", tt.limit, len(res.Users), res.Next, tt.want)
+			}
+		}
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -33,14 +35,25 @@ type Server struct {
 // Connect connects to the test server, or skips t (fails it under CI).
 func Connect(t testing.TB) *Server {
 	t.Helper()
+	s, err := Dial(context.Background())
+	if err != nil {
+		unavailable(t, err.Error())
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Dial connects to the test server; the caller closes it. Tests use
+// Connect, which skips them when there is no server.
+func Dial(ctx context.Context) (*Server, error) {
 	u := os.Getenv(EnvURL)
 	if u == "off" {
-		unavailable(t, EnvURL+"=off")
+		return nil, errors.New(EnvURL + "=off")
 	}
 	if u == "" {
 		u = defaultURL
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	admin, err := pgxpool.New(ctx, u)
 	if err == nil {
@@ -49,11 +62,13 @@ func Connect(t testing.TB) *Server {
 		}
 	}
 	if err != nil {
-		unavailable(t, "PostgreSQL test server unreachable (set "+EnvURL+" to its URL, or to \"off\"): "+err.Error())
+		return nil, errors.New("PostgreSQL test server unreachable (set " + EnvURL + " to its URL, or to \"off\"): " + err.Error())
 	}
-	t.Cleanup(admin.Close)
-	return &Server{URL: u, admin: admin}
+	return &Server{URL: u, admin: admin}, nil
 }
+
+// Close disconnects from the test server.
+func (s *Server) Close() { s.admin.Close() }
 
 // unavailable skips t, or fails it under CI=true. "off" fails there too:
 // it is chosen here rather than unsetting the variable in .ci/run because
@@ -71,24 +86,42 @@ func unavailable(t testing.TB, msg string) {
 // when t ends, and returns its connection string.
 func (s *Server) CreateDB(t testing.TB) string {
 	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	name := "pwltest_" + hex.EncodeToString(b[:])
-	if _, err := s.admin.Exec(context.Background(), `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("create test database: %v", err)
+	name, u, err := s.NewDB(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := s.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
+		if err := s.DropDB(ctx, name); err != nil {
+			t.Error(err)
 		}
 	})
-	u, err := WithDatabase(s.URL, name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return u
+}
+
+// NewDB creates an empty database and returns its name and connection
+// string. The caller drops it (DropDB); CreateDB is NewDB for one test.
+func (s *Server) NewDB(ctx context.Context) (name, url string, err error) {
+	var b [8]byte
+	rand.Read(b[:])
+	name = "pwltest_" + hex.EncodeToString(b[:])
+	if _, err := s.admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		return "", "", fmt.Errorf("create test database: %w", err)
+	}
+	if url, err = WithDatabase(s.URL, name); err != nil {
+		s.DropDB(ctx, name)
+		return "", "", err
+	}
+	return name, url, nil
+}
+
+// DropDB drops a database made by NewDB, connections and all.
+func (s *Server) DropDB(ctx context.Context, name string) error {
+	if _, err := s.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+		return fmt.Errorf("drop test database %s: %w", name, err)
+	}
+	return nil
 }
 
 // Exec runs a statement on the maintenance database.
