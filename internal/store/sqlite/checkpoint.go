@@ -243,10 +243,41 @@ func (c *checkpointer) passive(ctx context.Context) (logFrames, copied int64, er
 // left is the number of frames still to copy, for the log. It reports
 // whether the log was started over.
 func (c *checkpointer) restart(ctx context.Context, mode string, wait time.Duration, left int64) bool {
+	return c.restartHolding(ctx, c.hold, mode, wait, left)
+}
+
+// boundSlack is how close to its bound the log file may come before the
+// committer itself empties it: room for the frames of the next batch.
+func (c *checkpointer) boundSlack() int64 { return c.maxWAL / 4 }
+
+// keepBound runs in the committer between two batches. The background
+// ticks keep the log well under its bound; when they fall behind (a
+// machine too busy to run them in time, a burst of writes faster than a
+// tick, readers that deferred their restarts) and the log file comes
+// within boundSlack of the bound, the committer copies the log and
+// empties the file before the next batch, waiting up to readerWaitLong for
+// readers, so that writes do not carry the log past its bound. It checks
+// the file's size, which never falls below the log in use; TRUNCATE (not
+// RESTART) makes the size drop again.
+func (c *checkpointer) keepBound() {
+	if fileSize(c.path+"-wal") < c.maxWAL-c.boundSlack() {
+		return
+	}
+	ctx := context.Background()
+	logFrames, copied, err := c.passive(ctx)
+	if err != nil {
+		c.log.Warn("sqlite: checkpoint at the log's bound failed", "err", err)
+		return
+	}
+	holding := func(fn func()) bool { fn(); return true } // this is the committer
+	c.restartHolding(ctx, holding, "TRUNCATE", readerWaitLong, logFrames-copied)
+}
+
+func (c *checkpointer) restartHolding(ctx context.Context, hold func(func()) bool, mode string, wait time.Duration, left int64) bool {
 	var busy, logFrames, copied int64
 	var err error
 	var held time.Duration
-	ran := c.hold(func() {
+	ran := hold(func() {
 		start := time.Now()
 		defer func() { held = time.Since(start) }()
 		if _, err = c.db.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, wait.Milliseconds())); err != nil {

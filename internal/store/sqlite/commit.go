@@ -94,6 +94,10 @@ type committer struct {
 	maintainEvery int64
 	maintainedAt  int64 // committedJobs when maintain last ran
 
+	// afterBatch, if not nil, runs after every batch, while no write
+	// transaction is open (it keeps the log within its bound).
+	afterBatch func()
+
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
 	stopped chan struct{}
@@ -193,6 +197,9 @@ func (c *committer) run() {
 				return
 			}
 			c.runBatch(j)
+			if c.afterBatch != nil {
+				c.afterBatch()
+			}
 			if n := c.committedJobs.Load(); c.maintain != nil && n-c.maintainedAt >= c.maintainEvery {
 				c.maintainedAt = n
 				c.runBatch(&job{ctx: context.Background(), fn: c.maintain, done: make(chan jobResult, 1)})

@@ -118,6 +118,7 @@ func OpenOptions(ctx context.Context, path string, opts Options) (*Store, error)
 		return nil, err
 	}
 	s.w = newCommitter(write, s.ws, refreshStats, statsEvery)
+	s.w.afterBatch = s.cp.keepBound
 	s.cp.start(s.w.hold)
 	return s, nil
 }
