@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/passwordless-oss/server/internal/passkey"
 	"github.com/passwordless-oss/server/internal/softauthn"
+	"github.com/passwordless-oss/server/internal/store"
 )
 
 func TestCeremoniesPerAlgorithm(t *testing.T) {
@@ -123,6 +126,42 @@ func TestSigninSessionCompletesOnce(t *testing.T) {
 	})
 }
 
+// TestSigninWithEitherOfSeveralPasskeys signs in a user who has two
+// passkeys, begun by user id and by alias so that allowCredentials names
+// both: an assertion by either passkey completes, and the verify token
+// names the passkey used.
+func TestSigninWithEitherOfSeveralPasskeys(t *testing.T) {
+	e := newEnv(t)
+	laptop, phone := softauthn.New(), softauthn.New()
+	_, laptopCred := e.register(laptop, map[string]any{"userId": "u1", "username": "alice", "aliases": []string{"alice@example.com"}})
+	_, phoneCred := e.register(phone, map[string]any{"userId": "u1", "username": "alice"})
+	for _, begin := range []map[string]any{{"userId": "u1"}, {"alias": "alice@example.com"}} {
+		for _, a := range []struct {
+			authenticator *softauthn.Authenticator
+			cred          *softauthn.Credential
+		}{{laptop, laptopCred}, {phone, phoneCred}} {
+			var b beginResponse
+			e.do("POST", "/signin/begin", e.public(), clientBody(begin)).want(200).decode(&b)
+			var opts struct{ AllowCredentials []struct{ ID string } }
+			if err := json.Unmarshal(b.Data, &opts); err != nil {
+				t.Fatal(err)
+			}
+			if len(opts.AllowCredentials) != 2 {
+				t.Fatalf("begun with %v: allowCredentials = %+v, want both passkeys", begin, opts.AllowCredentials)
+			}
+			resp, err := a.authenticator.Get(b.Data, testOrigin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := e.token("/signin/complete", e.public(), clientBody(map[string]any{"session": b.Session, "response": json.RawMessage(resp)}))
+			v := e.verify(tok)
+			if v["userId"] != "u1" || v["credentialId"] != base64.StdEncoding.EncodeToString(a.cred.ID) {
+				t.Fatalf("begun with %v, signed in with %x: verified %v", begin, a.cred.ID, v)
+			}
+		}
+	}
+}
+
 func TestRegisterSessionCompletesOnce(t *testing.T) {
 	eachStore(t, func(t *testing.T, on envOption) {
 		e := newEnv(t, on)
@@ -179,6 +218,63 @@ func TestSignatureCounter(t *testing.T) {
 			})
 		}
 	})
+}
+
+// counterRaisingStore is a ceremony store on which another sign-in with
+// the same passkey records a higher counter after this sign-in's check
+// and before its use is recorded: the race the store's conditional update
+// settles.
+type counterRaisingStore struct {
+	passkey.Store
+	by uint32 // how far the other sign-in is ahead
+}
+
+func (s counterRaisingStore) SignIn(ctx context.Context, appID string, credentialID []byte, once *store.Once, check func(store.Credential) (store.CredentialUse, error)) (store.Credential, error) {
+	return s.Store.SignIn(ctx, appID, credentialID, once, func(c store.Credential) (store.CredentialUse, error) {
+		use, err := check(c)
+		if err != nil || use.SignCount == 0 {
+			return use, err
+		}
+		other := use
+		other.SignCount += s.by
+		return use, s.Store.RecordCredentialUse(ctx, appID, credentialID, other, nil)
+	})
+}
+
+// TestSignatureCounterRaisedMeanwhile completes a sign-in whose counter is
+// above the stored one when the sign-in begins, but not above the counter
+// a concurrent sign-in stores just before this one is recorded (equal to
+// it, or below it). The counter policy applies as to a regression seen at
+// once: refused by default; accepted under AllowCounterRegression, which
+// consumes the session and keeps the higher stored counter.
+func TestSignatureCounterRaisedMeanwhile(t *testing.T) {
+	for _, by := range []uint32{0, 1} {
+		for _, allow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("ahead by %d, allowed %v", by, allow), func(t *testing.T) {
+				e := newEnv(t, withDeps(func(d *passkey.Deps) {
+					d.Store = counterRaisingStore{Store: d.Store, by: by}
+					d.AllowCounterRegression = allow
+				}))
+				a := softauthn.New()
+				e.register(a, map[string]any{"userId": "u1", "username": "alice"})
+				body := e.signinBody(a, map[string]any{"userId": "u1"}, softauthn.WithSignCount(5))
+				r := e.do("POST", "/signin/complete", e.public(), body)
+				if allow {
+					r.want(200)
+					e.do("POST", "/signin/complete", e.public(), body).wantProblem(400, map[string]any{"errorCode": "invalid_token"})
+				} else {
+					r.wantProblem(400, map[string]any{"errorCode": "signin_complete_error"})
+				}
+				creds, err := e.store.ListCredentials(t.Context(), e.appID, "u1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := 5 + by; creds[0].SignCount != want {
+					t.Fatalf("stored counter %d, want %d (the concurrent sign-in's)", creds[0].SignCount, want)
+				}
+			})
+		}
+	}
 }
 
 // TestBackupFlagsAtSignin: as in the original, a sign-in is never refused
